@@ -1,0 +1,1 @@
+"""Greenroom: a pre-interview device check measured on the real WebRTC path."""

@@ -1,0 +1,70 @@
+"""The application factory: the one place where settings, resources and routes are wired."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from server.config import Settings
+from server.keys import engine_key, peers_key, settings_key
+from server.media.ice import restrict_host_addresses
+from server.media.peers import Peers
+from server.media.session import SessionLimits
+from server.store.attempts import record_attempt
+from server.store.db import create_engine
+from server.web import api, candidate
+from server.web.middleware import errors, security_headers
+
+log = logging.getLogger(__name__)
+
+CONNECT_SECONDS = 20.0
+VERDICT_GRACE_SECONDS = 8.0
+
+
+async def database(app: web.Application) -> AsyncIterator[None]:
+    engine = create_engine(app[settings_key].database_url)
+    app[engine_key] = engine
+    yield
+    await engine.dispose()
+
+
+async def media(app: web.Application) -> AsyncIterator[None]:
+    settings = app[settings_key]
+    engine = app[engine_key]
+    restrict_host_addresses(settings.ice_addresses)
+
+    async def store(result: dict[str, object]) -> None:
+        await record_attempt(engine, result)
+
+    peers = Peers(
+        max_sessions=settings.max_sessions,
+        limits=SessionLimits(
+            measure_seconds=settings.measure_seconds,
+            verdict_deadline=settings.measure_seconds + VERDICT_GRACE_SECONDS,
+            connect_seconds=CONNECT_SECONDS,
+            session_seconds=settings.session_seconds,
+        ),
+        ice_servers=[],
+        on_result=store,
+    )
+    app[peers_key] = peers
+    yield
+    await peers.close_all()
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok", "sessions": len(request.app[peers_key])})
+
+
+def create_app(settings: Settings) -> web.Application:
+    app = web.Application(middlewares=[security_headers, errors], client_max_size=256 * 1024)
+    app[settings_key] = settings
+    # Order matters: media sessions store results, so they close before the database does.
+    app.cleanup_ctx.extend([database, media])
+    app.router.add_get("/healthz", healthz)
+    app.router.add_routes(api.routes)
+    app.router.add_routes(candidate.routes)
+    app.router.add_static("/widget", candidate.WIDGET_DIR, append_version=False)
+    return app

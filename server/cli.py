@@ -1,0 +1,145 @@
+"""`greenroom serve | migrate | demo | org create`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from server.app import create_app
+from server.config import ConfigError, Settings
+from server.demo import seed_demo
+from server.store.db import create_engine, current_revision, migrate
+from server.store.orgs import create_api_key, create_org
+
+HEAD_REVISION = "0001"
+
+
+def parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--database",
+        metavar="URL",
+        help="sqlite:///path or postgresql://… (env GREENROOM_DATABASE_URL; "
+        "default sqlite:///greenroom.db)",
+    )
+    serving = argparse.ArgumentParser(add_help=False)
+    serving.add_argument("--host", help="listen address (env GREENROOM_HOST; default 127.0.0.1)")
+    serving.add_argument("--port", type=int, help="listen port (env GREENROOM_PORT; default 8080)")
+
+    top = argparse.ArgumentParser(prog="greenroom", description="Pre-interview device check.")
+    commands = top.add_subparsers(dest="command", required=True)
+    commands.add_parser("serve", parents=[common, serving], help="serve the check and the API")
+    commands.add_parser("migrate", parents=[common], help="bring the database schema up to date")
+    commands.add_parser(
+        "demo", parents=[common, serving], help="migrate, seed demo data, print its URLs and serve"
+    )
+    org = commands.add_parser("org", help="organisations").add_subparsers(
+        dest="action", required=True
+    )
+    create = org.add_parser("create", parents=[common], help="create an organisation and API key")
+    create.add_argument("name")
+    create.add_argument(
+        "--origin",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="an origin allowed to embed the check (repeatable)",
+    )
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        settings = Settings.load(
+            os.environ,
+            database_url=args.database,
+            host=getattr(args, "host", None),
+            port=getattr(args, "port", None),
+        )
+    except ConfigError as exc:
+        print(f"greenroom: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    if args.command == "migrate":
+        asyncio.run(_migrate(settings))
+        print("database is up to date")
+        return 0
+    if args.command == "org":
+        return asyncio.run(_create_org(settings, args.name, args.origin))
+    if args.command == "demo":
+        asyncio.run(_demo(settings))
+    elif not asyncio.run(_schema_current(settings)):
+        print(
+            "greenroom: the database schema is not up to date; run `greenroom migrate`",
+            file=sys.stderr,
+        )
+        return 1
+    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+    return 0
+
+
+async def _migrate(settings: Settings) -> None:
+    engine = create_engine(settings.database_url)
+    try:
+        await migrate(engine)
+    finally:
+        await engine.dispose()
+
+
+async def _schema_current(settings: Settings) -> bool:
+    engine = create_engine(settings.database_url)
+    try:
+        return await current_revision(engine) == HEAD_REVISION
+    finally:
+        await engine.dispose()
+
+
+async def _create_org(settings: Settings, name: str, origins: list[str]) -> int:
+    name = name.strip()
+    if not name or len(name) > 200:
+        print("greenroom: the name must be 1-200 characters", file=sys.stderr)
+        return 2
+    for origin in origins:
+        parts = urlsplit(origin)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
+            print(
+                f"greenroom: {origin!r} is not an origin like https://example.com", file=sys.stderr
+            )
+            return 2
+    engine = create_engine(settings.database_url)
+    try:
+        org = await create_org(engine, name, [o.rstrip("/") for o in origins])
+        key = await create_api_key(engine, org.id)
+    finally:
+        await engine.dispose()
+    print(json.dumps({"org_id": org.id, "api_key": key}))
+    return 0
+
+
+async def _demo(settings: Settings) -> None:
+    engine = create_engine(settings.database_url)
+    try:
+        await migrate(engine)
+        demo = await seed_demo(engine, settings.base_url)
+    finally:
+        await engine.dispose()
+    base = settings.base_url
+    print(
+        "\nGreenroom demo is starting.\n"
+        f"  Candidate check page: {base}/c/{demo.check.token}\n"
+        f"  API key (shown once):  {demo.api_key}\n"
+        f"  Check via the API:     curl -H 'Authorization: Bearer {demo.api_key}' "
+        f"{base}/api/v1/checks/{demo.check.id}\n",
+        flush=True,
+    )

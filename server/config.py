@@ -1,0 +1,85 @@
+"""Settings, read once at start-up from `GREENROOM_*` environment variables and CLI flags."""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+ENV_PREFIX = "GREENROOM_"
+
+
+class ConfigError(ValueError):
+    """A setting has a value the service cannot start with."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    """Address the HTTP server listens on."""
+    port: int = 8080
+    """Port the HTTP server listens on."""
+    database_url: str = "sqlite:///greenroom.db"
+    """`sqlite:///path` (the default, a file in the working directory) or `postgresql://…`."""
+    public_url: str = ""
+    """Base URL candidates reach us at, used in candidate links; empty means http://host:port."""
+    max_sessions: int = 8
+    """Concurrent media sessions this process accepts before answering 503."""
+    session_seconds: float = 300.0
+    """Hard limit on one media session's life; the peer connection is closed after it."""
+    measure_seconds: float = 4.0
+    """How much media (from the first frame) the verdict is judged on."""
+    ice_addresses: tuple[str, ...] = field(default=())
+    """Local addresses offered as ICE host candidates; empty means every interface."""
+    log_level: str = "INFO"
+    """Python logging level name."""
+
+    def __post_init__(self) -> None:
+        if not 0 < self.port < 65536:
+            raise ConfigError(f"port must be 1-65535, not {self.port}")
+        if urlsplit(self.database_url).scheme.split("+")[0] not in ("sqlite", "postgresql"):
+            raise ConfigError("database URL must start with sqlite:// or postgresql://")
+        if self.public_url and urlsplit(self.public_url).scheme not in ("http", "https"):
+            raise ConfigError("public URL must be an http(s) URL")
+        if self.max_sessions < 1:
+            raise ConfigError("max sessions must be at least 1")
+        if not 1.0 <= self.measure_seconds < self.session_seconds:
+            raise ConfigError("measure seconds must be at least 1 and below session seconds")
+        for address in self.ice_addresses:
+            try:
+                ipaddress.ip_address(address)
+            except ValueError as exc:
+                raise ConfigError(f"ICE address {address!r} is not an IP address") from exc
+        if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ConfigError(f"unknown log level {self.log_level!r}")
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @classmethod
+    def load(cls, env: Mapping[str, str], **overrides: Any) -> Settings:
+        """Defaults, then `GREENROOM_*` variables, then explicit overrides (CLI flags)."""
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            raw = env.get(ENV_PREFIX + f.name.upper())
+            if raw is not None:
+                values[f.name] = _parse(f.name, f.type, raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+
+def _parse(name: str, type_name: object, raw: str) -> Any:
+    try:
+        if type_name == "int":
+            return int(raw)
+        if type_name == "float":
+            return float(raw)
+        if type_name == "tuple[str, ...]":
+            return tuple(part.strip() for part in raw.split(",") if part.strip())
+    except ValueError as exc:
+        raise ConfigError(f"{ENV_PREFIX}{name.upper()}: {exc}") from exc
+    return raw

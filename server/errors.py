@@ -1,0 +1,57 @@
+"""Domain errors. The error middleware turns each into `{"error": {"code", "message"}}`."""
+
+from __future__ import annotations
+
+
+class GreenroomError(Exception):
+    """An error a client caused or can act on; never a bug."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+
+class InvalidInput(GreenroomError):
+    status = 422
+    code = "invalid_input"
+
+
+class MalformedRequest(GreenroomError):
+    status = 400
+    code = "malformed_request"
+
+
+class PayloadTooLarge(GreenroomError):
+    status = 413
+    code = "payload_too_large"
+
+
+class Unauthorized(GreenroomError):
+    status = 401
+    code = "unauthorized"
+
+
+class NotFound(GreenroomError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(GreenroomError):
+    status = 409
+    code = "conflict"
+
+
+class Busy(GreenroomError):
+    """The media server is at capacity; the client should retry after `retry_after` seconds."""
+
+    status = 503
+    code = "busy"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -1,0 +1,67 @@
+"""The one owner of every media session in this process: caps, replaces and closes them."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiortc import RTCIceServer
+
+from server.errors import Busy
+from server.media.offer import Offer
+from server.media.session import MediaSession, ResultSink, SessionLimits
+
+log = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 30
+
+
+class Peers:
+    def __init__(
+        self,
+        *,
+        max_sessions: int,
+        limits: SessionLimits,
+        ice_servers: list[RTCIceServer],
+        on_result: ResultSink,
+    ) -> None:
+        self.max_sessions = max_sessions
+        self.limits = limits
+        self.ice_servers = ice_servers
+        self._on_result = on_result
+        self._sessions: dict[str, MediaSession] = {}
+
+    def __len__(self) -> int:
+        return len(self._sessions)
+
+    def get(self, session_id: str) -> MediaSession | None:
+        return self._sessions.get(session_id)
+
+    async def start(self, check_id: str, offer: Offer, browser: dict[str, str]) -> MediaSession:
+        """Answer an offer with a new session. One live session per check: a reload replaces it."""
+        for old in [s for s in self._sessions.values() if s.check_id == check_id]:
+            await old.close()
+        if len(self._sessions) >= self.max_sessions:
+            raise Busy("all media slots are in use", retry_after=RETRY_AFTER_SECONDS)
+        session = MediaSession(
+            check_id=check_id,
+            browser=browser,
+            limits=self.limits,
+            ice_servers=self.ice_servers,
+            on_result=self._on_result,
+            on_closed=self._forget,
+        )
+        self._sessions[session.id] = session
+        try:
+            await session.answer(offer)
+        except BaseException:
+            await session.close()
+            raise
+        log.info("session %s started (%d live)", session.id, len(self._sessions))
+        return session
+
+    async def close_all(self) -> None:
+        await asyncio.gather(*(s.close() for s in list(self._sessions.values())))
+
+    def _forget(self, session: MediaSession) -> None:
+        self._sessions.pop(session.id, None)

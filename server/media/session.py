@@ -1,0 +1,236 @@
+"""One candidate's media session: a peer connection, its analysers, live metrics and the verdict."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from aiortc import (
+    RTCConfiguration,
+    RTCDataChannel,
+    RTCIceServer,
+    RTCPeerConnection,
+    RTCSessionDescription,
+)
+from aiortc.contrib.media import MediaRelay
+from aiortc.mediastreams import MediaStreamTrack
+
+from server.errors import InvalidInput
+from server.media.audio import AudioAnalyser
+from server.media.offer import Offer
+from server.media.result import build_result
+from server.media.tracks import analyse_audio, analyse_video
+from server.media.video import VideoAnalyser
+from server.store.ids import new_id
+
+log = logging.getLogger(__name__)
+
+METRICS_INTERVAL = 0.25
+CHANNEL_LABEL = "greenroom"
+
+
+@dataclass(frozen=True)
+class SessionLimits:
+    measure_seconds: float
+    """Media time, from the first frame, that the verdict is judged on."""
+    verdict_deadline: float
+    """Seconds after the offer by which a verdict is given with whatever arrived."""
+    connect_seconds: float
+    """Seconds the browser has to complete ICE and DTLS after the answer."""
+    session_seconds: float
+    """Hard limit on the whole session."""
+
+
+ResultSink = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+class MediaSession:
+    """Owns one RTCPeerConnection and every task working for it; `close()` releases all of it."""
+
+    def __init__(
+        self,
+        *,
+        check_id: str,
+        browser: dict[str, str],
+        limits: SessionLimits,
+        ice_servers: list[RTCIceServer],
+        on_result: ResultSink,
+        on_closed: Callable[[MediaSession], None],
+    ) -> None:
+        self.id = new_id()
+        self.check_id = check_id
+        self.browser = browser
+        self.limits = limits
+        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=ice_servers))
+        self.video = VideoAnalyser()
+        self.audio = AudioAnalyser()
+        self.result: dict[str, Any] | None = None
+        self._relay = MediaRelay()
+        self._channel: RTCDataChannel | None = None
+        self._on_result = on_result
+        self._on_closed = on_closed
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._started_at = datetime.now(UTC)
+        self._started = time.monotonic()
+        self._first_media: float | None = None
+        self._closed = False
+        self._done = asyncio.Event()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    async def answer(self, offer: Offer) -> str:
+        """Accept the browser's offer and return our answer SDP (ICE candidates included)."""
+        self.pc.on("track", self._on_track)
+        self.pc.on("datachannel", self._on_datachannel)
+        self.pc.on("connectionstatechange", self._on_connection_state)
+        try:
+            await self.pc.setRemoteDescription(RTCSessionDescription(sdp=offer.sdp, type="offer"))
+            await self.pc.setLocalDescription(await self.pc.createAnswer())
+        # aiortc rejects SDP it cannot use with assorted exception types; all mean a bad offer.
+        except Exception as exc:
+            log.info("session %s: offer rejected: %s", self.id, type(exc).__name__)
+            raise InvalidInput("the offer cannot be answered", code="invalid_sdp") from exc
+        self._spawn("verdict", self._judge_when_measured)
+        self._spawn("time limit", self._close_after, self.limits.session_seconds)
+        self._spawn("connect timeout", self._require_connection)
+        return self.pc.localDescription.sdp
+
+    async def wait_closed(self) -> None:
+        await self._done.wait()
+
+    async def close(self) -> None:
+        """Stop every task, then the peer connection. Safe to call more than once, from anywhere."""
+        if self._closed:
+            await self._done.wait()
+            return
+        self._closed = True
+        current = asyncio.current_task()
+        others = [t for t in self._tasks if t is not current]
+        for task in others:
+            task.cancel()
+        await asyncio.gather(*others, return_exceptions=True)
+        await self.pc.close()
+        self._on_closed(self)
+        self._done.set()
+        log.info("session %s closed", self.id)
+
+    # Peer connection events
+
+    def _on_track(self, track: MediaStreamTrack) -> None:
+        # Loop the media back on the same transceiver, and analyse it. Both read through the relay
+        # unbuffered: a slow reader sees fewer frames instead of growing a queue. The relay keeps
+        # reading the incoming track while either subscriber lives, so nothing queues in aiortc.
+        self.pc.addTrack(self._relay.subscribe(track, buffered=False))
+        analysed = self._relay.subscribe(track, buffered=False)
+        if track.kind == "video":
+            self._spawn("video analysis", analyse_video, analysed, self.video, self._media_arrived)
+        elif track.kind == "audio":
+            self._spawn("audio analysis", analyse_audio, analysed, self.audio, self._media_arrived)
+
+    def _on_datachannel(self, channel: RTCDataChannel) -> None:
+        if channel.label != CHANNEL_LABEL or self._channel is not None:
+            channel.close()
+            return
+        self._channel = channel
+        self._spawn("metrics", self._send_metrics)
+
+    def _on_connection_state(self) -> None:
+        if self.pc.connectionState in ("failed", "closed", "disconnected"):
+            log.info("session %s: connection %s", self.id, self.pc.connectionState)
+            self._spawn("close", self.close)
+
+    def _media_arrived(self) -> None:
+        if self._first_media is None:
+            self._first_media = time.monotonic()
+
+    # Work
+
+    async def _send_metrics(self) -> None:
+        while True:
+            await asyncio.sleep(METRICS_INTERVAL)
+            self._send({"type": "metrics", **self.live_metrics()})
+
+    def live_metrics(self) -> dict[str, Any]:
+        last = self.video.last
+        level = self.audio.last_level_dbfs
+        return {
+            "elapsed_s": round(self._since_first_media(), 2),
+            "video": {
+                "frames": self.video.frames,
+                "fps": self.video.fps,
+                "width": self.video.width or None,
+                "height": self.video.height or None,
+                "mean_luma": None if last is None else round(last.mean_luma, 1),
+            },
+            "audio": {
+                "rms_dbfs": None if level is None else round(level, 1),
+                "peak_dbfs": None if self.audio.samples == 0 else round(self.audio.peak_dbfs, 1),
+            },
+        }
+
+    async def _judge_when_measured(self) -> None:
+        enough = self.limits.measure_seconds
+        while time.monotonic() - self._started < self.limits.verdict_deadline:
+            if self.video.duration_s >= enough and self.audio.duration_s >= enough:
+                break
+            await asyncio.sleep(0.1)
+        self.result = build_result(
+            check_id=self.check_id,
+            attempt_id=new_id(),
+            started_at=self._started_at,
+            finished_at=datetime.now(UTC),
+            browser=self.browser,
+            video=self.video.summary(),
+            audio=self.audio.summary(),
+        )
+        await self._on_result(self.result)
+        self._send({"type": "verdict", "result": self.result})
+
+    async def _close_after(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+        log.info("session %s: time limit reached", self.id)
+        await self.close()
+
+    async def _require_connection(self) -> None:
+        await asyncio.sleep(self.limits.connect_seconds)
+        if self.pc.connectionState != "connected":
+            log.info("session %s: no connection after %ss", self.id, self.limits.connect_seconds)
+            await self.close()
+
+    def _since_first_media(self) -> float:
+        return 0.0 if self._first_media is None else time.monotonic() - self._first_media
+
+    def _send(self, message: dict[str, Any]) -> None:
+        if self._channel is not None and self._channel.readyState == "open":
+            self._channel.send(json.dumps(message))
+
+    def _spawn(self, name: str, work: Callable[..., Coroutine[Any, Any, None]], *args: Any) -> None:
+        # The coroutine is made inside the task, so a task cancelled before it starts leaves
+        # no coroutine behind un-awaited.
+        if self._closed:
+            return
+        task = asyncio.create_task(
+            self._guarded(name, work, *args), name=f"session {self.id}: {name}"
+        )
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _guarded(
+        self, name: str, work: Callable[..., Coroutine[Any, Any, None]], *args: Any
+    ) -> None:
+        # A failing task that is still referenced would log nothing: log it and end the session.
+        try:
+            await work(*args)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("session %s: %s failed", self.id, name)
+            await self.close()

@@ -1,0 +1,114 @@
+"""Tables. Changes here go with a new migration in `migrations/versions/`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on SQLite (no zone support) and PostgreSQL."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+organisations = sa.Table(
+    "organisations",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("allowed_origins", sa.JSON, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+api_keys = sa.Table(
+    "api_keys",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column(
+        "org_id",
+        sa.String(32),
+        sa.ForeignKey("organisations.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("key_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("revoked_at", UTCDateTime, nullable=True),
+)
+
+checks = sa.Table(
+    "checks",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column(
+        "org_id",
+        sa.String(32),
+        sa.ForeignKey("organisations.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("token", sa.String(64), nullable=False, unique=True),
+    sa.Column("token_expires_at", UTCDateTime, nullable=False),
+    sa.Column("candidate_name", sa.String(200), nullable=False),
+    sa.Column("candidate_email", sa.String(254), nullable=False),
+    sa.Column("starts_at", UTCDateTime, nullable=False, index=True),
+    sa.Column("time_zone", sa.String(64), nullable=False),
+    sa.Column("duration_minutes", sa.Integer, nullable=False),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("agenda", sa.JSON, nullable=False),
+    sa.Column("interviewers", sa.JSON, nullable=False),
+    sa.Column("join_url", sa.String(2000), nullable=True),
+    sa.Column("locale", sa.String(8), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+attempts = sa.Table(
+    "attempts",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column(
+        "check_id",
+        sa.String(32),
+        sa.ForeignKey("checks.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("started_at", UTCDateTime, nullable=False),
+    sa.Column("finished_at", UTCDateTime, nullable=False),
+    sa.Column("overall", sa.String(16), nullable=False),
+    sa.Column("camera_status", sa.String(8), nullable=False),
+    sa.Column("lighting_status", sa.String(8), nullable=False),
+    sa.Column("microphone_status", sa.String(8), nullable=False),
+    sa.Column("speakers_status", sa.String(8), nullable=False),
+    sa.Column("network_status", sa.String(8), nullable=False),
+    sa.Column("result", sa.JSON, nullable=False),
+)

@@ -1,0 +1,1 @@
+"""HTTP, by audience: candidates, the vendor/recruiter API, and the middleware they share."""

@@ -1,0 +1,80 @@
+"""What the candidate's browser talks to: the check page, its details, and the WebRTC offer."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from aiohttp import web
+
+from server.errors import NotFound
+from server.keys import engine_key, peers_key
+from server.media.offer import MAX_BODY_BYTES, parse_offer
+from server.store.checks import Check, check_by_token, mark_in_progress
+from server.user_agent import describe_browser
+from server.web.body import read_json_object
+
+WIDGET_DIR = Path(__file__).resolve().parents[2] / "widget"
+CHECK_PAGE = WIDGET_DIR / "check.html"
+MAX_TOKEN_LENGTH = 64
+PAGE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "media-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'"
+)
+PAGE_HEADERS = {
+    "Content-Security-Policy": PAGE_CSP,
+    "Permissions-Policy": "camera=(self), microphone=(self), autoplay=(self)",
+    "Cache-Control": "no-store",
+}
+
+routes = web.RouteTableDef()
+
+
+async def find_check(request: web.Request) -> Check | None:
+    token = request.match_info["token"]
+    if len(token) > MAX_TOKEN_LENGTH:
+        return None
+    return await check_by_token(request.app[engine_key], token, datetime.now(UTC))
+
+
+async def require_check(request: web.Request) -> Check:
+    check = await find_check(request)
+    if check is None:
+        raise NotFound("this check link is not valid or has expired")
+    return check
+
+
+@routes.get("/c/{token}")
+async def page(request: web.Request) -> web.FileResponse:
+    # The page itself explains an unknown link (its details request answers 404 too).
+    status = 200 if await find_check(request) is not None else 404
+    return web.FileResponse(CHECK_PAGE, status=status, headers=PAGE_HEADERS)
+
+
+@routes.get("/c/{token}/info")
+async def info(request: web.Request) -> web.Response:
+    check = await require_check(request)
+    return web.json_response(
+        {
+            "title": check.title,
+            "locale": check.locale,
+            "starts_at": check.starts_at.isoformat(),
+            "duration_minutes": check.duration_minutes,
+            "ice_servers": [],
+        },
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@routes.post("/c/{token}/offer")
+async def offer(request: web.Request) -> web.Response:
+    check = await require_check(request)
+    parsed = parse_offer(await read_json_object(request, MAX_BODY_BYTES))
+    browser = describe_browser(request.headers.get("User-Agent", ""))
+    session = await request.app[peers_key].start(check.id, parsed, browser)
+    await mark_in_progress(request.app[engine_key], check.id)
+    return web.json_response(
+        {"sdp": session.pc.localDescription.sdp, "type": "answer", "session_id": session.id},
+        headers={"Cache-Control": "no-store"},
+    )

@@ -1,0 +1,97 @@
+"""Fixtures shared by every layer: a migrated database, an organisation with a check, the app."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+from aiortc import RTCPeerConnection
+
+from server.app import create_app
+from server.config import Settings
+from server.store.checks import Check, NewCheck, create_check
+from server.store.db import create_engine, migrate
+from server.store.orgs import create_api_key, create_org
+
+AiohttpClient = Any
+
+
+@dataclass(frozen=True)
+class Seeded:
+    org_id: str
+    api_key: str
+    check: Check
+
+
+def new_check(**overrides: Any) -> NewCheck:
+    values: dict[str, Any] = {
+        "candidate_name": "Test Candidate",
+        "candidate_email": "candidate@example.com",
+        "starts_at": datetime.now(UTC) + timedelta(hours=1),
+        "time_zone": "Europe/Stockholm",
+        "duration_minutes": 30,
+        "title": "Interview",
+        "locale": "en",
+    }
+    values.update(overrides)
+    return NewCheck(**values)
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_peer_connections() -> Iterator[None]:
+    """Fails the test if it leaves an RTCPeerConnection open: every session must be closed."""
+    yield
+    gc.collect()
+    open_pcs = [
+        o
+        for o in gc.get_objects()
+        if isinstance(o, RTCPeerConnection) and o.connectionState != "closed"
+    ]
+    assert not open_pcs, f"{len(open_pcs)} peer connection(s) left open"
+
+
+@pytest.fixture
+async def database_url(tmp_path: Path) -> str:
+    """A fresh, migrated SQLite file per test: real SQL, no shared state between tests."""
+    url = f"sqlite:///{tmp_path / 'greenroom.db'}"
+    engine = create_engine(url)
+    await migrate(engine)
+    await engine.dispose()
+    return url
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    # Media stays on loopback: aioice would otherwise offer this machine's other interfaces.
+    return Settings(database_url=database_url, ice_addresses=("127.0.0.1",), measure_seconds=2.5)
+
+
+@pytest.fixture
+async def seeded(database_url: str) -> Seeded:
+    engine = create_engine(database_url)
+    try:
+        org = await create_org(engine, "Acme", ["https://vendor.example"])
+        key = await create_api_key(engine, org.id)
+        check = await create_check(engine, org.id, new_check())
+    finally:
+        await engine.dispose()
+    return Seeded(org_id=org.id, api_key=key, check=check)
+
+
+@pytest.fixture
+def app(settings: Settings) -> web.Application:
+    return create_app(settings)
+
+
+@pytest.fixture
+async def client(
+    aiohttp_client: AiohttpClient, app: web.Application
+) -> AsyncIterator[TestClient[Any, Any]]:
+    yield await aiohttp_client(app)
