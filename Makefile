@@ -1,0 +1,54 @@
+# Two commands matter: `make run` (install, migrate, seed demo data, serve) and `make test`
+# (install everything the tests need, start the services they use, lint, run the whole suite).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export GREENROOM_TEST_POSTGRES_URL ?= postgresql://127.0.0.1:5432/test
+
+.PHONY: run test lint install chromium postgres clean
+
+run: install
+	$(BIN)/greenroom demo
+
+test: install chromium postgres
+	$(MAKE) lint
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+# Browser tests drive Debian's Chromium; without root, Playwright's own build is the fallback.
+chromium: install
+	@if command -v chromium >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else \
+		$(BIN)/playwright install chromium; \
+	fi
+
+# Store tests run against a real PostgreSQL as well as SQLite.
+postgres:
+	@if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then :; \
+	elif command -v pg_ctlcluster >/dev/null; then \
+		pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start; \
+	else \
+		echo "PostgreSQL must run on 127.0.0.1:5432 (trust auth, database test) for the store tests;" \
+			"set GREENROOM_TEST_POSTGRES_URL to use another" >&2; exit 1; \
+	fi
+	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; \
+		echo "PostgreSQL did not come up" >&2; exit 1
+
+clean:
+	rm -rf $(VENV) *.egg-info .mypy_cache .ruff_cache .pytest_cache test-artifacts

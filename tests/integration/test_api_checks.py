@@ -1,0 +1,128 @@
+"""Creating and reading checks over the REST API, as a vendor would."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from tests.conftest import Seeded
+
+Client = TestClient[Any, Any]
+
+
+def auth(seeded: Seeded) -> dict[str, str]:
+    return {"Authorization": f"Bearer {seeded.api_key}"}
+
+
+def payload(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "candidate": {"name": "Ada Lovelace", "email": "ada@example.com"},
+        "starts_at": (datetime.now(UTC) + timedelta(days=1)).isoformat(),
+        "time_zone": "Europe/Stockholm",
+        "duration_minutes": 45,
+        "title": "Interview: Engineer",
+        "agenda": ["Introductions", "Case"],
+        "interviewers": ["Grace Hopper"],
+        "join_url": "https://meet.example.com/abc",
+        "locale": "sv",
+    }
+    body.update(overrides)
+    return body
+
+
+async def test_create_then_read_a_check(client: Client, seeded: Seeded) -> None:
+    response = await client.post("/api/v1/checks", json=payload(), headers=auth(seeded))
+    assert response.status == 201
+    created = await response.json()
+    assert created["status"] == "not_started"
+    assert created["latest_result"] is None
+    token = created["candidate_url"].rsplit("/c/", 1)[1]
+    assert len(token) >= 22, "at least 128 bits of token"
+
+    response = await client.get(f"/api/v1/checks/{created['id']}", headers=auth(seeded))
+    assert response.status == 200
+    assert await response.json() == created
+
+    page = await client.get(f"/c/{token}")
+    assert page.status == 200
+    assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+    assert page.headers["Referrer-Policy"] == "no-referrer"
+    info = await (await client.get(f"/c/{token}/info")).json()
+    assert info["title"] == "Interview: Engineer" and info["locale"] == "sv"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Authorization": "Bearer nope"}, {"Authorization": "Basic abc"}],
+    ids=["missing", "wrong key", "wrong scheme"],
+)
+async def test_api_requires_a_valid_key(
+    client: Client, seeded: Seeded, headers: dict[str, str]
+) -> None:
+    response = await client.get(f"/api/v1/checks/{seeded.check.id}", headers=headers)
+    assert response.status == 401
+    assert (await response.json())["error"]["code"] == "unauthorized"
+
+
+async def test_another_organisations_check_is_not_found(client: Client, seeded: Seeded) -> None:
+    from server.keys import engine_key
+    from server.store.orgs import create_api_key, create_org
+
+    engine = client.app[engine_key]
+    other = await create_org(engine, "Other", [])
+    key = await create_api_key(engine, other.id)
+    response = await client.get(
+        f"/api/v1/checks/{seeded.check.id}", headers={"Authorization": f"Bearer {key}"}
+    )
+    assert response.status == 404
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        payload(starts_at="2030-05-04T12:00:00"),
+        payload(starts_at="tomorrow"),
+        payload(duration_minutes="45"),
+        payload(duration_minutes=True),
+        payload(candidate={"name": "A", "email": "not-an-email"}),
+        payload(join_url="javascript:alert(1)"),
+        payload(title=""),
+        payload(title="x" * 201),
+        payload(locale="de"),
+        payload(agenda="one item"),
+        payload(extra=1),
+    ],
+)
+async def test_invalid_checks_are_rejected_and_nothing_is_created(
+    client: Client, seeded: Seeded, body: dict[str, Any]
+) -> None:
+    response = await client.post("/api/v1/checks", json=body, headers=auth(seeded))
+    assert response.status == 422
+    error = (await response.json())["error"]
+    assert error["code"] == "invalid_input" and error["message"]
+
+
+async def test_broken_json_is_a_400(client: Client, seeded: Seeded) -> None:
+    response = await client.post(
+        "/api/v1/checks",
+        data=b"{not json",
+        headers={**auth(seeded), "Content-Type": "application/json"},
+    )
+    assert response.status == 400
+    assert (await response.json())["error"]["code"] == "malformed_request"
+
+
+async def test_oversized_body_is_a_413(client: Client, seeded: Seeded) -> None:
+    response = await client.post(
+        "/api/v1/checks", json=payload(title="x" * 70_000), headers=auth(seeded)
+    )
+    assert response.status == 413
+
+
+async def test_healthz(client: Client) -> None:
+    response = await client.get("/healthz")
+    assert response.status == 200
+    assert (await response.json())["status"] == "ok"

@@ -1,0 +1,63 @@
+"""The offer endpoint answers every bad input with a 4xx error object, never a 500."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from server.keys import peers_key
+from tests.conftest import Seeded
+
+Client = TestClient[Any, Any]
+
+GARBAGE_SDP = "v=0\r\nthis is not sdp\r\nm=video nonsense\r\n"
+NO_ICE_SDP = (
+    "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+    "m=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\na=rtpmap:96 VP8/90000\r\na=sendrecv\r\n"
+)
+
+
+async def test_unknown_token_is_a_404(client: Client) -> None:
+    response = await client.post("/c/no-such-token/offer", json={"sdp": "v=0", "type": "offer"})
+    assert response.status == 404
+    assert (await response.json())["error"]["code"] == "not_found"
+    page = await client.get("/c/no-such-token")
+    assert page.status == 404
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        (b"{broken", 400),
+        (b"[1, 2]", 422),
+        (b'{"sdp": 5, "type": "offer"}', 422),
+        (b'{"sdp": "v=0", "type": "answer"}', 422),
+        (b'{"type": "offer"}', 422),
+        (('{"sdp": "%s", "type": "offer"}' % GARBAGE_SDP.replace("\r\n", "\\r\\n")).encode(), 422),
+        (('{"sdp": "%s", "type": "offer"}' % NO_ICE_SDP.replace("\r\n", "\\r\\n")).encode(), 422),
+        (b'{"sdp": "' + b"a" * 70_000 + b'", "type": "offer"}', 413),
+    ],
+    ids=[
+        "broken json",
+        "array",
+        "sdp not a string",
+        "answer",
+        "no sdp",
+        "garbage",
+        "no ice",
+        "huge",
+    ],
+)
+async def test_bad_offers_get_the_error_object(
+    client: Client, seeded: Seeded, body: bytes, status: int
+) -> None:
+    response = await client.post(
+        f"/c/{seeded.check.token}/offer", data=body, headers={"Content-Type": "application/json"}
+    )
+    assert response.status == status
+    error = (await response.json())["error"]
+    assert set(error) == {"code", "message"}
+    assert len(client.app[peers_key]) == 0, "a rejected offer leaves no session behind"
+    assert (await client.get("/healthz")).status == 200
