@@ -1,0 +1,143 @@
+"""A real Greenroom server as a subprocess, and real Chromium fed with generated media files."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.media_files import write_wav, write_y4m
+from tests.support.synthetic import scene, silence, speech_like, uniform
+
+GREENROOM = str(Path(sys.executable).parent / "greenroom")
+CHROMIUM_FLAGS = [
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--autoplay-policy=no-user-gesture-required",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@dataclass(frozen=True)
+class Server:
+    base_url: str
+    api_key: str
+    log_path: Path
+
+    def api(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        request = urllib.request.Request(
+            self.base_url + path,
+            method=method,
+            data=None if body is None else json.dumps(body).encode(),
+            headers={"Authorization": f"Bearer {self.api_key}", "Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.load(response)
+
+
+@dataclass(frozen=True)
+class MediaFiles:
+    well_lit: Path
+    dark: Path
+    backlit: Path
+    speech: Path
+    silence: Path
+
+
+def chromium_path() -> str | None:
+    """Debian's Chromium when installed; otherwise Playwright's own build (None)."""
+    return shutil.which("chromium")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """`greenroom serve` started the way a user starts it, on a free port, media kept on loopback."""
+    workdir = tmp_path_factory.mktemp("server")
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "GREENROOM_DATABASE_URL": f"sqlite:///{workdir / 'e2e.db'}",
+        "GREENROOM_PORT": str(port),
+        "GREENROOM_ICE_ADDRESSES": "127.0.0.1",
+    }
+    subprocess.run([GREENROOM, "migrate"], env=env, check=True, capture_output=True)
+    created = subprocess.run(
+        [GREENROOM, "org", "create", "E2E", "--origin", base_url],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    api_key = json.loads(created.stdout)["api_key"]
+    log_path = workdir / "server.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [GREENROOM, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with urllib.request.urlopen(base_url + "/healthz", timeout=1):
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("server did not start:\n" + log_path.read_text()) from None
+                time.sleep(0.1)
+        yield Server(base_url=base_url, api_key=api_key, log_path=log_path)
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+@pytest.fixture(scope="session")
+def media_files(tmp_path_factory: pytest.TempPathFactory) -> MediaFiles:
+    """Two seconds of each scene, every frame with its own sensor noise so none reads as frozen."""
+    folder = tmp_path_factory.mktemp("media")
+    frames = range(30)
+    return MediaFiles(
+        well_lit=write_y4m(folder / "well_lit.y4m", [uniform(130, seed=i) for i in frames]),
+        dark=write_y4m(folder / "dark.y4m", [uniform(25, seed=i) for i in frames]),
+        backlit=write_y4m(folder / "backlit.y4m", [scene(60, 220, seed=i) for i in frames]),
+        speech=write_wav(folder / "speech.wav", speech_like(3.0, dbfs=-20.0)),
+        silence=write_wav(folder / "silence.wav", silence(3.0)),
+    )
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, Any, Any]:
+    """On failure, show the server's log next to the test's own output."""
+    report = yield
+    server_fixture = getattr(item, "funcargs", {}).get("server")
+    if report.failed and isinstance(server_fixture, Server):
+        report.sections.append(
+            ("greenroom server log", server_fixture.log_path.read_text()[-8000:])
+        )
+    return report

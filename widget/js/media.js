@@ -1,0 +1,206 @@
+// The browser's media side of a check: camera + microphone capture and the WebRTC connection
+// to the Greenroom server (non-trickle offer, one data channel). No DOM access here.
+
+/** Capture with the browser's audio processing off: the server measures the raw microphone. */
+export const MEDIA_CONSTRAINTS = Object.freeze({
+  video: { width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: 30 }, facingMode: "user" },
+  audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false },
+});
+
+/** aiortc does not trickle ICE, so the offer waits for gathering, but never longer than this. */
+export const ICE_GATHERING_TIMEOUT_MS = 2000;
+
+const DATA_CHANNEL_LABEL = "greenroom";
+
+/**
+ * Why this browser cannot run the check, as a reason code, or null when it can.
+ * @param {typeof globalThis} [env]
+ * @returns {"browser.insecure_context" | "browser.unsupported" | null}
+ */
+export function detectUnsupported(env = globalThis) {
+  // Checked first: browsers hide navigator.mediaDevices outside a secure context.
+  if (env.isSecureContext === false) return "browser.insecure_context";
+  const getUserMedia = env.navigator?.mediaDevices?.getUserMedia;
+  if (typeof getUserMedia !== "function" || typeof env.RTCPeerConnection !== "function") {
+    return "browser.unsupported";
+  }
+  return null;
+}
+
+/**
+ * Asks for the camera and the microphone. Call it straight from the Start click (a user gesture).
+ * @returns {Promise<MediaStream>} rejects with the getUserMedia error; see reasonsForMediaError
+ */
+export function openCameraAndMicrophone() {
+  return navigator.mediaDevices.getUserMedia(MEDIA_CONSTRAINTS);
+}
+
+/**
+ * Reason codes for a getUserMedia failure.
+ * @param {unknown} error
+ * @returns {string[]}
+ */
+export function reasonsForMediaError(error) {
+  const name = error instanceof Error || error instanceof DOMException ? error.name : "";
+  switch (name) {
+    case "NotAllowedError":
+    case "SecurityError":
+      return ["camera.denied", "microphone.denied"];
+    case "NotFoundError":
+    case "OverconstrainedError":
+      return ["camera.not_found"];
+    case "TypeError":
+      return ["browser.unsupported"];
+    default:
+      // NotReadableError, and AbortError (Firefox's word for a device it could not start).
+      return ["camera.in_use"];
+  }
+}
+
+/**
+ * Stops every track of a stream (turns the camera light off).
+ * @param {MediaStream | null | undefined} stream
+ */
+export function stopStream(stream) {
+  for (const track of stream?.getTracks() ?? []) track.stop();
+}
+
+/**
+ * @typedef {object} CheckConnectionOptions
+ * @property {MediaStream} stream the local camera + microphone; the caller owns and stops it
+ * @property {RTCIceServer[]} iceServers
+ * @property {(offer: RTCSessionDescriptionInit, signal: AbortSignal) => Promise<{sdp: string, sessionId: string}>} sendOffer
+ *   posts the complete offer and resolves with the server's answer
+ * @property {(track: MediaStreamTrack) => void} onVideo the looped-back video track arrived
+ * @property {(message: Record<string, any>) => void} onMessage a JSON object from the data channel
+ * @property {(why: "failed" | "channel_closed") => void} onLost the connection broke before close()
+ */
+
+/**
+ * One WebRTC session with the server: sends camera + microphone, receives the loopback, and
+ * carries JSON messages on one data channel. Construct, then `await connect()`; `close()` at
+ * any time (also while connecting) releases the peer connection.
+ */
+export class CheckConnection {
+  /** @param {CheckConnectionOptions} options */
+  constructor(options) {
+    this.options = options;
+    this.closed = false;
+    this.pc = new RTCPeerConnection({ iceServers: options.iceServers });
+    /** @type {RTCDataChannel | null} */
+    this.channel = null;
+    this.abort = new AbortController();
+  }
+
+  /**
+   * Negotiates with the server.
+   * @returns {Promise<string>} the server's session id
+   */
+  async connect() {
+    const { pc, options } = this;
+    pc.addEventListener("track", (event) => {
+      if (!this.closed && event.track.kind === "video") options.onVideo(event.track);
+      // The looped-back audio track is never attached to anything, so it is never played.
+    });
+    pc.addEventListener("connectionstatechange", () => this.checkState(pc.connectionState));
+    pc.addEventListener("iceconnectionstatechange", () => this.checkState(pc.iceConnectionState));
+
+    const [video] = options.stream.getVideoTracks();
+    const [audio] = options.stream.getAudioTracks();
+    if (video) {
+      const transceiver = pc.addTransceiver(video, { direction: "sendrecv" });
+      await preferResolution(transceiver.sender);
+    }
+    if (audio) pc.addTransceiver(audio, { direction: "sendrecv" });
+    // The channel must exist before createOffer so that the offer negotiates SCTP.
+    this.channel = this.openChannel();
+
+    await pc.setLocalDescription(await pc.createOffer());
+    await waitForIceGathering(pc, ICE_GATHERING_TIMEOUT_MS);
+    this.throwIfClosed();
+    const local = /** @type {RTCSessionDescription} */ (pc.localDescription);
+    const answer = await options.sendOffer({ sdp: local.sdp, type: local.type }, this.abort.signal);
+    this.throwIfClosed();
+    await pc.setRemoteDescription({ type: "answer", sdp: answer.sdp });
+    return answer.sessionId;
+  }
+
+  /** Closes the data channel and the peer connection. Safe to call more than once. */
+  close() {
+    if (this.closed) return;
+    this.closed = true;
+    this.abort.abort();
+    this.channel?.close();
+    this.pc.close();
+  }
+
+  /** @returns {RTCDataChannel} */
+  openChannel() {
+    const channel = this.pc.createDataChannel(DATA_CHANNEL_LABEL);
+    channel.addEventListener("open", () => {
+      if (!this.closed) channel.send(JSON.stringify({ type: "hello" }));
+    });
+    channel.addEventListener("message", (event) => {
+      if (this.closed || typeof event.data !== "string") return;
+      let message;
+      try {
+        message = JSON.parse(event.data);
+      } catch {
+        return;
+      }
+      if (typeof message === "object" && message !== null && typeof message.type === "string") {
+        this.options.onMessage(message);
+      }
+    });
+    channel.addEventListener("close", () => {
+      if (!this.closed) this.options.onLost("channel_closed");
+    });
+    return channel;
+  }
+
+  /** @param {string} state a connectionState or iceConnectionState */
+  checkState(state) {
+    if (state === "failed" && !this.closed) this.options.onLost("failed");
+  }
+
+  throwIfClosed() {
+    if (this.closed) throw new DOMException("The check connection was closed.", "AbortError");
+  }
+}
+
+/**
+ * Asks the encoder to drop frames rather than resolution when bandwidth is short, so the server
+ * judges the picture the candidate's camera really gives. Optional: failure changes nothing.
+ * @param {RTCRtpSender} sender
+ */
+async function preferResolution(sender) {
+  try {
+    const parameters = sender.getParameters();
+    /** @type {any} */ (parameters).degradationPreference = "maintain-resolution";
+    await sender.setParameters(parameters);
+  } catch {
+    // Not supported before negotiation or at all in this browser.
+  }
+}
+
+/**
+ * Resolves when ICE gathering is complete, or after `timeoutMs` with what was gathered so far.
+ * @param {RTCPeerConnection} pc
+ * @param {number} timeoutMs
+ * @returns {Promise<void>}
+ */
+function waitForIceGathering(pc, timeoutMs) {
+  if (pc.iceGatheringState === "complete") return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      pc.removeEventListener("icegatheringstatechange", onChange);
+      resolve();
+    };
+    const onChange = () => {
+      if (pc.iceGatheringState === "complete") done();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    pc.addEventListener("icegatheringstatechange", onChange);
+  });
+}

@@ -1,0 +1,63 @@
+// The three checks this page shows and their outcomes, from the server's verdict or from a
+// failure found in the browser. Pure data; no DOM.
+
+/** @typedef {"camera" | "lighting" | "microphone"} CheckName */
+/** @typedef {"idle" | "running" | "pass" | "warn" | "fail" | "skipped"} Status */
+/** @typedef {{status: Status, reasons: string[]}} Outcome */
+/** @typedef {Record<CheckName, Outcome>} Outcomes */
+/** @typedef {"ready" | "warnings" | "not_ready"} Overall */
+
+/** @type {readonly CheckName[]} */
+export const CHECKS = Object.freeze(["camera", "lighting", "microphone"]);
+
+const RESULT_STATUSES = ["pass", "warn", "fail", "skipped"];
+const OVERALLS = ["ready", "warnings", "not_ready"];
+
+/**
+ * The same outcome for every check.
+ * @param {Status} status
+ * @param {string[]} reasons
+ * @returns {Outcomes}
+ */
+export function allChecks(status, reasons) {
+  return { camera: { status, reasons }, lighting: { status, reasons }, microphone: { status, reasons } };
+}
+
+/**
+ * Outcomes for a failure found in the browser: a reason belongs to the check its code starts
+ * with; other reasons (browser.*, network.*) stop all three. A check left without a reason
+ * could not run, so it is skipped.
+ * @param {string[]} reasons
+ * @returns {Outcomes}
+ */
+export function outcomesFor(reasons) {
+  const owner = (/** @type {string} */ code) => CHECKS.find((name) => code.startsWith(`${name}.`));
+  /** @type {Partial<Outcomes>} */
+  const outcomes = {};
+  for (const name of CHECKS) {
+    const own = reasons.filter((code) => owner(code) === name || owner(code) === undefined);
+    outcomes[name] = { status: own.length ? "fail" : "skipped", reasons: own };
+  }
+  return /** @type {Outcomes} */ (outcomes);
+}
+
+/**
+ * The parts of a server Result (DESIGN.md) this page shows, with anything malformed made safe:
+ * an unknown overall reads not_ready, a missing or unknown check status reads skipped.
+ * @param {any} result
+ * @returns {{overall: Overall, checks: Outcomes}}
+ */
+export function readResult(result) {
+  const overall = OVERALLS.includes(result?.overall) ? result.overall : "not_ready";
+  /** @type {Partial<Outcomes>} */
+  const checks = {};
+  for (const name of CHECKS) {
+    const check = result?.checks?.[name];
+    const status = RESULT_STATUSES.includes(check?.status) ? check.status : "skipped";
+    const reasons = Array.isArray(check?.reasons)
+      ? check.reasons.filter((/** @type {unknown} */ code) => typeof code === "string")
+      : [];
+    checks[name] = { status, reasons };
+  }
+  return { overall, checks: /** @type {Outcomes} */ (checks) };
+}
