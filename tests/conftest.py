@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -91,7 +91,6 @@ def app(settings: Settings) -> web.Application:
 
 
 @pytest.fixture
-async def client(
-    aiohttp_client: AiohttpClient, app: web.Application
-) -> AsyncIterator[TestClient[Any, Any]]:
-    yield await aiohttp_client(app)
+async def client(aiohttp_client: AiohttpClient, app: web.Application) -> TestClient[Any, Any]:
+    test_client: TestClient[Any, Any] = await aiohttp_client(app)
+    return test_client

@@ -75,7 +75,7 @@ def free_port() -> int:
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """`greenroom serve` started the way a user starts it, on a free port, media kept on loopback."""
+    """`greenroom serve` started as a user starts it, on a free port, media kept on loopback."""
     workdir = tmp_path_factory.mktemp("server")
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"

@@ -51,7 +51,8 @@ async def test_create_then_read_a_check(client: Client, seeded: Seeded) -> None:
     assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
     assert page.headers["Referrer-Policy"] == "no-referrer"
     info = await (await client.get(f"/c/{token}/info")).json()
-    assert info["title"] == "Interview: Engineer" and info["locale"] == "sv"
+    assert info["title"] == "Interview: Engineer"
+    assert info["locale"] == "sv"
 
 
 @pytest.mark.parametrize(
@@ -102,7 +103,8 @@ async def test_invalid_checks_are_rejected_and_nothing_is_created(
     response = await client.post("/api/v1/checks", json=body, headers=auth(seeded))
     assert response.status == 422
     error = (await response.json())["error"]
-    assert error["code"] == "invalid_input" and error["message"]
+    assert error["code"] == "invalid_input"
+    assert error["message"]
 
 
 async def test_broken_json_is_a_400(client: Client, seeded: Seeded) -> None:

@@ -31,7 +31,7 @@ async def test_session_loops_media_back_streams_metrics_and_stores_the_attempt(
     peer = ClientPeer(video, SoundTrack(speech_like(3.0)))
     try:
         await peer.connect(client, seeded.check.token)
-        first = await peer.next_message("metrics", timeout=10)
+        first = await peer.next_message("metrics", within=10)
         second = await peer.next_message("metrics")
         assert second["elapsed_s"] - first["elapsed_s"] <= 0.5, "metrics arrive at 2 Hz or more"
         verdict = await peer.next_message("verdict")
@@ -75,7 +75,7 @@ async def test_dark_room_and_silent_microphone_fail(
 async def test_leaving_closes_the_session(client: TestClient[Any, Any], seeded: Seeded) -> None:
     peer = ClientPeer(PictureTrack(pictures(130, 130)), SoundTrack(speech_like(1.0)))
     await peer.connect(client, seeded.check.token)
-    await peer.next_message("metrics", timeout=10)
+    await peer.next_message("metrics", within=10)
     peers = client.app[peers_key]
     session = peers.get(peer.session_id)
     assert session is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -35,8 +36,8 @@ async def test_unknown_token_is_a_404(client: Client) -> None:
         (b'{"sdp": 5, "type": "offer"}', 422),
         (b'{"sdp": "v=0", "type": "answer"}', 422),
         (b'{"type": "offer"}', 422),
-        (('{"sdp": "%s", "type": "offer"}' % GARBAGE_SDP.replace("\r\n", "\\r\\n")).encode(), 422),
-        (('{"sdp": "%s", "type": "offer"}' % NO_ICE_SDP.replace("\r\n", "\\r\\n")).encode(), 422),
+        (json.dumps({"sdp": GARBAGE_SDP, "type": "offer"}).encode(), 422),
+        (json.dumps({"sdp": NO_ICE_SDP, "type": "offer"}).encode(), 422),
         (b'{"sdp": "' + b"a" * 70_000 + b'", "type": "offer"}', 413),
     ],
     ids=[

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from server.store.attempts import latest_result, record_attempt
 from server.store.checks import CheckStatus, check_by_token, create_check, get_check
@@ -72,7 +72,9 @@ async def test_store_round_trip(any_database_url: str) -> None:
         check = await create_check(engine, org.id, new_check(starts_at=starts, agenda=["Hi"]))
         loaded = await get_check(engine, org.id, check.id)
         assert loaded == check
-        assert loaded.starts_at == starts and loaded.agenda == ["Hi"]
+        assert loaded is not None
+        assert loaded.starts_at == starts
+        assert loaded.agenda == ["Hi"]
         assert await get_check(engine, other.id, check.id) is None, "orgs never see each other"
 
         assert await check_by_token(engine, check.token, datetime.now(UTC)) == check
@@ -85,6 +87,7 @@ async def test_store_round_trip(any_database_url: str) -> None:
         await record_attempt(engine, newest)
         assert await latest_result(engine, check.id) == newest
         reloaded = await get_check(engine, org.id, check.id)
-        assert reloaded is not None and reloaded.status == CheckStatus.WARNINGS
+        assert reloaded is not None
+        assert reloaded.status == CheckStatus.WARNINGS
     finally:
         await engine.dispose()

@@ -118,8 +118,8 @@ class ClientPeer:
         self.session_id = answer["session_id"]
         await self.pc.setRemoteDescription(RTCSessionDescription(answer["sdp"], answer["type"]))
 
-    async def next_message(self, kind: str, timeout: float = 15.0) -> dict[str, Any]:
-        async with asyncio.timeout(timeout):
+    async def next_message(self, kind: str, within: float = 15.0) -> dict[str, Any]:
+        async with asyncio.timeout(within):
             while True:
                 message = await self.messages.get()
                 if message["type"] == kind:

@@ -38,7 +38,10 @@ def tone(
     """A sine whose RMS is `dbfs` relative to int16 full scale."""
     t = np.arange(int(seconds * rate)) / rate
     amplitude = 32768 * 10 ** (dbfs / 20) * np.sqrt(2)
-    return np.rint(amplitude * np.sin(2 * np.pi * frequency * t)).astype(np.int16)
+    samples: npt.NDArray[np.int16] = np.rint(amplitude * np.sin(2 * np.pi * frequency * t)).astype(
+        np.int16
+    )
+    return samples
 
 
 def noise(
@@ -52,7 +55,7 @@ def noise(
 def speech_like(
     seconds: float, *, dbfs: float = -20.0, rate: int = SAMPLE_RATE
 ) -> npt.NDArray[np.int16]:
-    """Tone bursts (0.6 s on, 0.4 s off) over a quiet room: loud moments and a low floor, as in speech."""
+    """Tone bursts (0.6 s on, 0.4 s off) over a quiet room: loud moments and a low floor."""
     out = noise(seconds, dbfs=-70.0, rate=rate).astype(np.int32)
     burst = tone(0.6, dbfs=dbfs, rate=rate).astype(np.int32)
     for start in range(0, out.size - burst.size, rate):
