@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,6 +47,8 @@ class Settings:
             raise ConfigError("public URL must be an http(s) URL")
         if self.max_sessions < 1:
             raise ConfigError("max sessions must be at least 1")
+        if not math.isfinite(self.session_seconds) or not 0 < self.session_seconds <= 86400:
+            raise ConfigError("session seconds must be above 0 and at most 86400")
         if not 1.0 <= self.measure_seconds < self.session_seconds:
             raise ConfigError("measure seconds must be at least 1 and below session seconds")
         for address in self.ice_addresses:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import gc
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -44,16 +44,29 @@ def new_check(**overrides: Any) -> NewCheck:
     return NewCheck(**values)
 
 
+_peer_connections: weakref.WeakSet[RTCPeerConnection] = weakref.WeakSet()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def track_peer_connections() -> Iterator[None]:
+    """Registers every RTCPeerConnection made in the test process, server side and client side."""
+    original = RTCPeerConnection.__init__
+
+    def registering_init(self: RTCPeerConnection, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        _peer_connections.add(self)
+
+    RTCPeerConnection.__init__ = registering_init  # type: ignore[method-assign]
+    yield
+    RTCPeerConnection.__init__ = original  # type: ignore[method-assign]
+
+
 @pytest.fixture(autouse=True)
 def no_leaked_peer_connections() -> Iterator[None]:
     """Fails the test if it leaves an RTCPeerConnection open: every session must be closed."""
     yield
-    gc.collect()
-    open_pcs = [
-        o
-        for o in gc.get_objects()
-        if isinstance(o, RTCPeerConnection) and o.connectionState != "closed"
-    ]
+    open_pcs = [pc for pc in _peer_connections if pc.connectionState != "closed"]
+    _peer_connections.clear()
     assert not open_pcs, f"{len(open_pcs)} peer connection(s) left open"
 
 

@@ -23,6 +23,8 @@ class Offer:
 
 def parse_offer(data: dict[str, Any]) -> Offer:
     """`{"sdp": "...", "type": "offer"}` -> a checked Offer, or a 4xx domain error."""
+    if not isinstance(data, dict):
+        raise InvalidInput("body must be a JSON object with sdp and type", code="invalid_offer")
     if data.get("type") != "offer":
         raise InvalidInput('type must be "offer"', code="invalid_offer")
     sdp = data.get("sdp")
@@ -30,7 +32,7 @@ def parse_offer(data: dict[str, Any]) -> Offer:
         raise InvalidInput("sdp must be a non-empty string", code="invalid_offer")
     unknown = set(data) - {"sdp", "type"}
     if unknown:
-        raise InvalidInput(f"unknown field(s): {', '.join(sorted(unknown))}")
+        raise InvalidInput(f"unknown field(s): {', '.join(sorted(unknown))}", code="invalid_offer")
     try:
         description = SessionDescription.parse(sdp)
     # The SDP is untrusted text and aiortc's parser signals bad input with many exception types.

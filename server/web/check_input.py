@@ -26,6 +26,7 @@ FIELDS = {
 # Deliberately simple: one @, no spaces, a dot in the domain. Delivery is the real test.
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 MAX_AHEAD = timedelta(days=730)
+INVISIBLE = re.compile(r"[\s\x00-\x1f\x7f]")
 
 
 def _text(data: dict[str, Any], name: str, *, max_len: int, label: str | None = None) -> str:
@@ -56,13 +57,14 @@ def _starts_at(value: Any, now: datetime) -> datetime:
         raise InvalidInput("starts_at must be an ISO 8601 date-time with a UTC offset")
     try:
         parsed = datetime.fromisoformat(value)
-    except ValueError as exc:
+        if parsed.tzinfo is None:
+            raise InvalidInput("starts_at needs a UTC offset, e.g. 2026-05-04T14:00:00+02:00")
+        parsed = parsed.astimezone(UTC)
+    except (ValueError, OverflowError) as exc:
         raise InvalidInput("starts_at must be an ISO 8601 date-time with a UTC offset") from exc
-    if parsed.tzinfo is None:
-        raise InvalidInput("starts_at needs a UTC offset, e.g. 2026-05-04T14:00:00+02:00")
     if parsed > now + MAX_AHEAD:
         raise InvalidInput("starts_at is more than two years ahead")
-    return parsed.astimezone(UTC)
+    return parsed
 
 
 def _time_zone(value: Any) -> str:
@@ -82,8 +84,13 @@ def _join_url(value: Any) -> str | None:
         return None
     if not isinstance(value, str) or len(value) > 2000:
         raise InvalidInput("join_url must be an http(s) URL of at most 2000 characters")
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(value)
+        hostname = parts.hostname
+    except ValueError as exc:
+        raise InvalidInput("join_url must be an http(s) URL") from exc
+    # urlsplit silently drops tabs and newlines; a link in an e-mail must not carry them.
+    if parts.scheme not in ("http", "https") or not hostname or INVISIBLE.search(value):
         raise InvalidInput("join_url must be an http(s) URL")
     return value
 

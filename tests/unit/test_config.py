@@ -1,0 +1,121 @@
+"""Settings from GREENROOM_* variables and CLI overrides; bad values stop the service starting."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from server.config import ConfigError, Settings
+
+
+def test_defaults_without_environment() -> None:
+    settings = Settings.load({})
+    assert settings == Settings()
+    assert (settings.port, settings.max_sessions, settings.ice_addresses) == (8080, 8, ())
+    assert settings.base_url == "http://127.0.0.1:8080"
+
+
+def test_environment_is_parsed_by_type() -> None:
+    settings = Settings.load(
+        {
+            "GREENROOM_HOST": "0.0.0.0",
+            "GREENROOM_PORT": "9000",
+            "GREENROOM_MAX_SESSIONS": " 3 ",
+            "GREENROOM_SESSION_SECONDS": "120.5",
+            "GREENROOM_MEASURE_SECONDS": "3",
+            "GREENROOM_ICE_ADDRESSES": " 127.0.0.1 , ::1,, ",
+            "GREENROOM_DATABASE_URL": "postgresql+asyncpg://db/greenroom",
+            "GREENROOM_PUBLIC_URL": "https://check.example.com/",
+            "GREENROOM_LOG_LEVEL": "debug",
+        }
+    )
+    assert (settings.host, settings.port, settings.max_sessions) == ("0.0.0.0", 9000, 3)
+    assert (settings.session_seconds, settings.measure_seconds) == (120.5, 3.0)
+    assert settings.ice_addresses == ("127.0.0.1", "::1")
+    assert settings.database_url == "postgresql+asyncpg://db/greenroom"
+    assert settings.base_url == "https://check.example.com"
+    assert settings.log_level == "debug"
+
+
+def test_an_empty_list_variable_is_an_empty_tuple() -> None:
+    assert Settings.load({"GREENROOM_ICE_ADDRESSES": " , "}).ice_addresses == ()
+
+
+def test_other_variables_are_ignored() -> None:
+    env = {"PORT": "1", "GREENROOM_UNKNOWN": "x", "greenroom_port": "2", "HOST": "example"}
+    assert Settings.load(env) == Settings()
+
+
+def test_overrides_beat_environment() -> None:
+    env = {"GREENROOM_PORT": "9000", "GREENROOM_HOST": "0.0.0.0"}
+    settings = Settings.load(env, port=9100, ice_addresses=("10.0.0.1",))
+    assert (settings.port, settings.host, settings.ice_addresses) == (
+        9100,
+        "0.0.0.0",
+        ("10.0.0.1",),
+    )
+
+
+def test_an_override_of_none_leaves_the_environment_in_force() -> None:
+    assert Settings.load({"GREENROOM_PORT": "9000"}, port=None, host=None).port == 9000
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"GREENROOM_PORT": "eighty"}, "GREENROOM_PORT"),
+        ({"GREENROOM_PORT": "8080.0"}, "GREENROOM_PORT"),
+        ({"GREENROOM_PORT": ""}, "GREENROOM_PORT"),
+        ({"GREENROOM_PORT": "0"}, "port must be 1-65535"),
+        ({"GREENROOM_PORT": "65536"}, "port must be 1-65535"),
+        ({"GREENROOM_MAX_SESSIONS": "1e3"}, "GREENROOM_MAX_SESSIONS"),
+        ({"GREENROOM_MAX_SESSIONS": "0"}, "max sessions"),
+        ({"GREENROOM_SESSION_SECONDS": "five"}, "GREENROOM_SESSION_SECONDS"),
+        ({"GREENROOM_MEASURE_SECONDS": "0.99"}, "measure seconds"),
+        ({"GREENROOM_MEASURE_SECONDS": "nan"}, "measure seconds"),
+        ({"GREENROOM_MEASURE_SECONDS": "10", "GREENROOM_SESSION_SECONDS": "10"}, "measure"),
+        ({"GREENROOM_ICE_ADDRESSES": "127.0.0.1,localhost"}, "'localhost'"),
+        ({"GREENROOM_LOG_LEVEL": "verbose"}, "unknown log level"),
+        ({"GREENROOM_DATABASE_URL": "mysql://db/greenroom"}, "database URL"),
+        ({"GREENROOM_DATABASE_URL": "greenroom.db"}, "database URL"),
+        ({"GREENROOM_PUBLIC_URL": "check.example.com"}, "public URL"),
+        ({"GREENROOM_PUBLIC_URL": "javascript:alert(1)"}, "public URL"),
+    ],
+)
+def test_bad_environment_values_raise_config_error(env: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        Settings.load(env)
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [{"port": 70000}, {"max_sessions": 0}, {"measure_seconds": 400.0}, {"log_level": "TRACE"}],
+)
+def test_bad_overrides_raise_config_error(overrides: dict[str, Any]) -> None:
+    with pytest.raises(ConfigError):
+        Settings.load({}, **overrides)
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"port": 1},
+        {"port": 65535},
+        {"max_sessions": 1},
+        {"measure_seconds": 1.0},
+        {"measure_seconds": 9.5, "session_seconds": 10.0},
+    ],
+)
+def test_values_at_the_limits_are_accepted(overrides: dict[str, Any]) -> None:
+    Settings.load({}, **overrides)
+
+
+def test_config_error_is_a_value_error() -> None:
+    assert issubclass(ConfigError, ValueError)
+
+
+@pytest.mark.parametrize("seconds", ["inf", "nan", "0", "-5", "86401"])
+def test_session_seconds_must_be_a_finite_positive_limit(seconds: str) -> None:
+    with pytest.raises(ConfigError, match="session seconds"):
+        Settings.load({"GREENROOM_SESSION_SECONDS": seconds})

@@ -1,0 +1,187 @@
+"""Video analysis on synthetic luma planes: light statistics, frozen pictures, frame rate, size."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pytest
+
+from server.media.verdict import Status, judge_camera, judge_lighting
+from server.media.video import (
+    VideoAnalyser,
+    VideoSummary,
+    frame_difference,
+    frame_stats,
+    thumbnail,
+)
+from tests.support.synthetic import Luma, scene, uniform
+
+
+def record(pictures: Sequence[Luma], fps: float = 15.0) -> VideoSummary:
+    analyser = VideoAnalyser()
+    for i, picture in enumerate(pictures):
+        analyser.add(picture, i / fps)
+    return analyser.summary()
+
+
+def moving(center: float, border: float, seconds: float = 2.0, *, noise: float = 2.0) -> list[Luma]:
+    """Frames at 15 fps whose sensor noise differs from frame to frame, as a live camera's does."""
+    return [scene(center, border, noise=noise, seed=i) for i in range(int(seconds * 15) + 1)]
+
+
+@pytest.mark.parametrize(
+    ("width", "height"), [(640, 480), (320, 240), (640, 360), (1280, 720), (480, 640)]
+)
+def test_centre_is_the_middle_half_by_half_exactly(width: int, height: int) -> None:
+    stats = frame_stats(scene(100, 200, width=width, height=height, noise=0))
+    assert stats.center_luma == 100.0
+    assert stats.border_luma == 200.0
+    assert stats.mean_luma == 0.25 * 100 + 0.75 * 200
+    assert stats.overexposed_fraction == 0.0
+
+
+def test_uniform_picture_has_no_contrast_and_equal_centre_and_border() -> None:
+    stats = frame_stats(uniform(128, noise=0))
+    assert stats.center_luma == stats.border_luma == stats.mean_luma == 128.0
+    assert stats.contrast == 0.0
+
+
+def test_overexposed_fraction_counts_pixels_at_or_above_250() -> None:
+    assert frame_stats(scene(249, 0, noise=0)).overexposed_fraction == 0.0
+    assert frame_stats(scene(250, 0, noise=0)).overexposed_fraction == 0.25
+    assert frame_stats(scene(0, 255, noise=0)).overexposed_fraction == 0.75
+
+
+def test_tiny_picture_without_border_uses_the_centre_for_both() -> None:
+    stats = frame_stats(np.full((4, 4), 90, dtype=np.uint8))
+    assert stats.center_luma == stats.border_luma == 90.0
+
+
+def test_thumbnail_is_a_coarse_signed_copy() -> None:
+    thumb = thumbnail(uniform(200, noise=0))
+    assert thumb.shape == (60, 80)
+    assert thumb.dtype == np.int16
+
+
+def test_frame_difference() -> None:
+    a = thumbnail(uniform(100, noise=0))
+    assert frame_difference(a, a) == 0.0
+    assert frame_difference(a, thumbnail(uniform(110, noise=0))) == 10.0
+    assert frame_difference(thumbnail(uniform(0, noise=0)), a) == 100.0, "no uint8 wrap-around"
+    small = thumbnail(scene(100, 100, width=320, height=240, noise=0))
+    assert frame_difference(a, small) == float("inf")
+
+
+@pytest.mark.parametrize(
+    ("center", "border", "noise", "status", "reasons"),
+    [
+        pytest.param(25, 25, 2.0, Status.FAIL, ["lighting.too_dark"], id="dark"),
+        pytest.param(55, 55, 2.0, Status.WARN, ["lighting.dim"], id="dim"),
+        pytest.param(130, 130, 2.0, Status.PASS, [], id="bright"),
+        pytest.param(60, 220, 2.0, Status.WARN, ["lighting.backlit"], id="backlit"),
+        pytest.param(30, 230, 2.0, Status.FAIL, ["lighting.backlit"], id="backlit-dark-face"),
+        pytest.param(252, 252, 0.0, Status.WARN, ["lighting.overexposed"], id="overexposed-share"),
+        pytest.param(215, 215, 0.0, Status.WARN, ["lighting.overexposed"], id="overexposed-mean"),
+    ],
+)
+def test_scenes_are_judged_on_their_light(
+    center: float, border: float, noise: float, status: Status, reasons: list[str]
+) -> None:
+    summary = record(moving(center, border, noise=noise))
+    assert summary.light is not None
+    assert summary.light.center_luma == pytest.approx(center, abs=0.5)
+    assert summary.light.border_luma == pytest.approx(border, abs=0.5)
+    outcome = judge_lighting(summary)
+    assert (outcome.status, outcome.reasons) == (status, reasons)
+
+
+def test_black_picture_fails_the_camera_and_skips_lighting() -> None:
+    summary = record(moving(3, 3, noise=1.0))
+    assert summary.light is not None
+    assert summary.light.mean_luma < 8
+    assert summary.light.contrast < 3
+    camera = judge_camera(summary)
+    assert (camera.status, camera.reasons) == (Status.FAIL, ["camera.black"])
+    assert judge_lighting(summary).status == Status.SKIPPED
+
+
+def test_dark_but_textured_picture_is_not_black() -> None:
+    summary = record(moving(3, 3, noise=6.0))
+    assert "camera.black" not in judge_camera(summary).reasons
+
+
+def test_same_frame_for_two_seconds_is_frozen() -> None:
+    summary = record([uniform(120, seed=7)] * 31)
+    assert summary.longest_frozen_s == pytest.approx(2.0)
+    assert judge_camera(summary).reasons == ["camera.frozen"]
+
+
+def test_same_frame_for_less_than_two_seconds_is_not_frozen() -> None:
+    summary = record([uniform(120, seed=7)] * 30)
+    assert summary.longest_frozen_s == pytest.approx(29 / 15)
+    assert judge_camera(summary).status == Status.PASS
+
+
+def test_noisy_frames_are_never_frozen() -> None:
+    assert record(moving(120, 120, seconds=4.0)).longest_frozen_s == 0
+
+
+def test_longest_frozen_stretch_is_kept_after_the_picture_moves_again() -> None:
+    still_a, still_b = uniform(120, seed=1), uniform(120, seed=2)
+    pictures = [still_a] * 16 + moving(120, 120, seconds=1.0) + [still_b] * 6
+    assert record(pictures).longest_frozen_s == pytest.approx(15 / 15)
+
+
+def test_fps_from_media_timestamps() -> None:
+    analyser = VideoAnalyser()
+    assert analyser.fps is None
+    for i in range(46):
+        analyser.add(uniform(120, seed=i), 10.0 + i / 15)
+    assert analyser.fps == 15.0
+    assert analyser.duration_s == pytest.approx(3.0)
+
+
+@pytest.mark.parametrize(("fps", "expected"), [(30.0, 30.0), (9.0, 9.0), (14.9, 14.9)])
+def test_fps_follows_the_camera(fps: float, expected: float) -> None:
+    assert record(moving(120, 120), fps=fps).fps == expected
+
+
+def test_one_frame_has_no_fps_and_no_duration() -> None:
+    summary = record([uniform(120)])
+    assert (summary.frames, summary.fps, summary.duration_s) == (1, None, 0.0)
+
+
+def test_summary_without_frames() -> None:
+    summary = VideoAnalyser().summary()
+    assert (summary.frames, summary.light, summary.fps) == (0, None, None)
+    assert (summary.width, summary.height) == (0, 0)
+
+
+@pytest.mark.parametrize(("width", "height"), [(640, 480), (1280, 720), (320, 180), (480, 640)])
+def test_resolution_is_width_by_height(width: int, height: int) -> None:
+    summary = record([scene(120, 120, width=width, height=height, seed=i) for i in range(3)])
+    assert (summary.width, summary.height) == (width, height)
+
+
+def test_resolution_follows_the_last_frame() -> None:
+    analyser = VideoAnalyser()
+    analyser.add(scene(120, 120, width=320, height=240), 0.0)
+    analyser.add(scene(120, 120, width=640, height=480), 0.1)
+    assert (analyser.width, analyser.height) == (640, 480)
+    assert analyser.summary().longest_frozen_s == 0, "a size change is not a frozen picture"
+
+
+def test_light_is_the_median_so_one_odd_frame_does_not_decide() -> None:
+    pictures = moving(130, 130)
+    pictures[10] = uniform(0, noise=0)
+    summary = record(pictures)
+    assert summary.light is not None
+    assert summary.light.mean_luma == pytest.approx(130, abs=0.5)
+
+
+def test_add_returns_the_frames_own_stats() -> None:
+    analyser = VideoAnalyser()
+    stats = analyser.add(scene(50, 150, noise=0), 0.0)
+    assert (stats.center_luma, stats.border_luma) == (50.0, 150.0)
+    assert analyser.last == stats
