@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-export GREENROOM_TEST_POSTGRES_URL ?= postgresql://127.0.0.1:5432/test
+export GREENROOM_TEST_POSTGRES_URL ?= postgresql:///test?host=/var/run/postgresql
 
 .PHONY: run test lint install chromium postgres clean
 
@@ -14,7 +14,7 @@ run: install
 
 test: install chromium postgres
 	$(MAKE) lint
-	$(BIN)/pytest
+	tests/isolated.sh $(BIN)/pytest
 
 lint: install
 	$(BIN)/ruff check .
@@ -38,16 +38,17 @@ chromium: install
 		$(BIN)/playwright install chromium; \
 	fi
 
-# Store tests run against a real PostgreSQL as well as SQLite.
+# Store tests run against a real PostgreSQL as well as SQLite, over its Unix socket (the suite
+# runs in a network namespace of its own).
 postgres:
-	@if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then :; \
+	@if pg_isready -q -h /var/run/postgresql 2>/dev/null; then :; \
 	elif command -v pg_ctlcluster >/dev/null; then \
 		pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start; \
 	else \
-		echo "PostgreSQL must run on 127.0.0.1:5432 (trust auth, database test) for the store tests;" \
+		echo "PostgreSQL must run locally (socket /var/run/postgresql, trust auth, database test);" \
 			"set GREENROOM_TEST_POSTGRES_URL to use another" >&2; exit 1; \
 	fi
-	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; \
+	@for i in $$(seq 1 30); do pg_isready -q -h /var/run/postgresql && exit 0; sleep 1; done; \
 		echo "PostgreSQL did not come up" >&2; exit 1
 
 clean:

@@ -16,10 +16,13 @@ from aiohttp import web
 from server.app import create_app
 from server.config import ConfigError, Settings
 from server.demo import seed_demo
+from server.logs import AccessLogger, configure_logging
 from server.store.db import create_engine, current_revision, migrate
 from server.store.orgs import create_api_key, create_org
 
 HEAD_REVISION = "0001"
+
+log = logging.getLogger(__name__)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -68,9 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"greenroom: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings.log_level)
     if args.command == "migrate":
         asyncio.run(_migrate(settings))
         print("database is up to date")
@@ -85,7 +86,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
-    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+    log.info("serving on http://%s:%d", settings.host, settings.port)
+    web.run_app(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        print=None,
+        access_log_class=AccessLogger,
+    )
     return 0
 
 

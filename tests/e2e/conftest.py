@@ -31,6 +31,7 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
     "--no-first-run",
     "--autoplay-policy=no-user-gesture-required",
+    "--allow-loopback-in-peer-connection",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -76,6 +77,8 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """`greenroom serve` started as a user starts it, on a free port, media kept on loopback."""
+    if os.environ.get("GREENROOM_ISOLATED") != "1":
+        pytest.fail("browser tests run inside tests/isolated.sh (loopback only); use `make test`")
     workdir = tmp_path_factory.mktemp("server")
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"

@@ -19,7 +19,9 @@ from server.store.db import async_url, create_engine, current_revision, migrate
 from server.store.orgs import create_api_key, create_org, org_for_api_key
 from tests.conftest import new_check
 
-POSTGRES_URL = os.environ.get("GREENROOM_TEST_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")
+POSTGRES_URL = os.environ.get(
+    "GREENROOM_TEST_POSTGRES_URL", "postgresql:///test?host=/var/run/postgresql"
+)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
