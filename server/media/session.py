@@ -20,12 +20,13 @@ from aiortc import (
 )
 from aiortc.contrib.media import MediaRelay
 from aiortc.mediastreams import MediaStreamTrack
+from av.frame import Frame
 
 from server.errors import InvalidInput
 from server.media.audio import AudioAnalyser
 from server.media.offer import Offer
 from server.media.result import build_result
-from server.media.tracks import analyse_audio, analyse_video
+from server.media.tracks import audio_feeder, consume, video_feeder
 from server.media.video import VideoAnalyser
 from server.store.ids import new_id
 
@@ -130,10 +131,13 @@ class MediaSession:
         # reading the incoming track while either subscriber lives, so nothing queues in aiortc.
         self.pc.addTrack(self._relay.subscribe(track, buffered=False))
         analysed = self._relay.subscribe(track, buffered=False)
-        if track.kind == "video":
-            self._spawn("video analysis", analyse_video, analysed, self.video, self._media_arrived)
-        elif track.kind == "audio":
-            self._spawn("audio analysis", analyse_audio, analysed, self.audio, self._media_arrived)
+        feed = video_feeder(self.video) if track.kind == "video" else audio_feeder(self.audio)
+
+        def handle(frame: Frame) -> None:
+            self._media_arrived()
+            feed(frame)
+
+        self._spawn(f"{track.kind} analysis", consume, analysed, handle)
 
     def _on_datachannel(self, channel: RTCDataChannel) -> None:
         if channel.label != CHANNEL_LABEL or self._channel is not None:

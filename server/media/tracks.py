@@ -7,6 +7,7 @@ from collections.abc import Callable
 import av
 import numpy as np
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+from av.frame import Frame
 
 from server.media.audio import AudioAnalyser, Samples
 from server.media.video import Luma, VideoAnalyser
@@ -38,30 +39,30 @@ def mono_samples(frame: av.AudioFrame) -> Samples:
     return first
 
 
-async def analyse_video(
-    track: MediaStreamTrack, analyser: VideoAnalyser, on_frame: Callable[[], None]
-) -> None:
-    """Feed every frame the relay hands over to the analyser until the track ends."""
+async def consume(track: MediaStreamTrack, handle: Callable[[Frame], None]) -> None:
+    """Hand every frame the relay delivers to `handle` until the track ends."""
     while True:
         try:
             frame = await track.recv()
         except MediaStreamError:
             return
+        # Decoded tracks deliver frames; only a pre-encoded source would hand over packets.
+        if isinstance(frame, Frame):
+            handle(frame)
+
+
+def video_feeder(analyser: VideoAnalyser) -> Callable[[Frame], None]:
+    def feed(frame: Frame) -> None:
         assert isinstance(frame, av.VideoFrame)
-        if frame.pts is None or frame.time_base is None:
-            continue
-        analyser.add(luma_plane(frame), float(frame.pts * frame.time_base))
-        on_frame()
+        if frame.pts is not None and frame.time_base is not None:
+            analyser.add(luma_plane(frame), float(frame.pts * frame.time_base))
+
+    return feed
 
 
-async def analyse_audio(
-    track: MediaStreamTrack, analyser: AudioAnalyser, on_frame: Callable[[], None]
-) -> None:
-    while True:
-        try:
-            frame = await track.recv()
-        except MediaStreamError:
-            return
+def audio_feeder(analyser: AudioAnalyser) -> Callable[[Frame], None]:
+    def feed(frame: Frame) -> None:
         assert isinstance(frame, av.AudioFrame)
         analyser.add(mono_samples(frame))
-        on_frame()
+
+    return feed
