@@ -7,12 +7,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export GREENROOM_TEST_POSTGRES_URL ?= postgresql:///test?host=/var/run/postgresql
 
-.PHONY: run test lint install chromium postgres clean
+.PHONY: run test lint install system-deps postgres clean
 
 run: install
 	$(BIN)/greenroom demo
 
-test: install chromium postgres
+test: install system-deps postgres
 	$(MAKE) lint
 	tests/isolated.sh $(BIN)/pytest
 
@@ -30,12 +30,19 @@ $(STAMP): pyproject.toml
 	touch $@
 
 # Browser tests drive Debian's Chromium; without root, Playwright's own build is the fallback.
-chromium: install
-	@if command -v chromium >/dev/null; then :; \
+# tests/isolated.sh needs `unshare` (util-linux) and `ip` (iproute2).
+system-deps: install
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v ip >/dev/null || missing="$$missing iproute2"; \
+	command -v unshare >/dev/null || missing="$$missing util-linux"; \
+	if [ -z "$$missing" ]; then :; \
 	elif [ "$$(id -u)" = 0 ]; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
-	else \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	elif [ "$$missing" = " chromium" ]; then \
 		$(BIN)/playwright install chromium; \
+	else \
+		echo "please install:$$missing" >&2; exit 1; \
 	fi
 
 # Store tests run against a real PostgreSQL as well as SQLite, over its Unix socket (the suite
