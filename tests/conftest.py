@@ -16,6 +16,7 @@ from aiortc import RTCPeerConnection
 
 from server.app import create_app
 from server.config import Settings
+from server.media.ice import restrict_host_addresses
 from server.store.checks import Check, NewCheck, create_check
 from server.store.db import create_engine, migrate
 from server.store.orgs import create_api_key, create_org
@@ -59,6 +60,12 @@ def track_peer_connections() -> Iterator[None]:
     RTCPeerConnection.__init__ = registering_init  # type: ignore[method-assign]
     yield
     RTCPeerConnection.__init__ = original  # type: ignore[method-assign]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def loopback_ice() -> None:
+    """The suite runs with only loopback (tests/isolated.sh), which aioice leaves out by default."""
+    restrict_host_addresses(("127.0.0.1",))
 
 
 @pytest.fixture(autouse=True)
