@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 
+import sqlalchemy as sa
 from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
 
-from server.config import Settings
+from server.config import VERDICT_GRACE_SECONDS, Settings
 from server.keys import engine_key, peers_key, settings_key
 from server.media.ice import restrict_host_addresses
 from server.media.peers import Peers
 from server.media.session import SessionLimits
-from server.store.attempts import record_attempt
+from server.store.attempts import record_attempt, settle_status
 from server.store.db import create_engine
 from server.web import api, candidate
 from server.web.middleware import errors, security_headers
@@ -20,7 +23,6 @@ from server.web.middleware import errors, security_headers
 log = logging.getLogger(__name__)
 
 CONNECT_SECONDS = 20.0
-VERDICT_GRACE_SECONDS = 8.0
 
 
 async def database(app: web.Application) -> AsyncIterator[None]:
@@ -38,6 +40,9 @@ async def media(app: web.Application) -> AsyncIterator[None]:
     async def store(result: dict[str, object]) -> None:
         await record_attempt(engine, result)
 
+    async def settle(check_id: str) -> None:
+        await settle_status(engine, check_id)
+
     peers = Peers(
         max_sessions=settings.max_sessions,
         limits=SessionLimits(
@@ -48,6 +53,7 @@ async def media(app: web.Application) -> AsyncIterator[None]:
         ),
         ice_servers=[],
         on_result=store,
+        on_abandoned=settle,
     )
     app[peers_key] = peers
     yield
@@ -55,6 +61,13 @@ async def media(app: web.Application) -> AsyncIterator[None]:
 
 
 async def healthz(request: web.Request) -> web.Response:
+    """200 while this process can serve: its database answers."""
+    try:
+        async with asyncio.timeout(2), request.app[engine_key].connect() as conn:
+            await conn.execute(sa.text("SELECT 1"))
+    except (OSError, TimeoutError, SQLAlchemyError):
+        log.warning("health check: the database does not answer")
+        return web.json_response({"status": "unavailable"}, status=503)
     return web.json_response({"status": "ok", "sessions": len(request.app[peers_key])})
 
 

@@ -11,6 +11,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 ENV_PREFIX = "GREENROOM_"
+VERDICT_GRACE_SECONDS = 8.0
+"""How long after the measurement window a verdict waits for media that is slow to arrive."""
 
 
 class ConfigError(ValueError):
@@ -49,8 +51,13 @@ class Settings:
             raise ConfigError("max sessions must be at least 1")
         if not math.isfinite(self.session_seconds) or not 0 < self.session_seconds <= 86400:
             raise ConfigError("session seconds must be above 0 and at most 86400")
-        if not 1.0 <= self.measure_seconds < self.session_seconds:
-            raise ConfigError("measure seconds must be at least 1 and below session seconds")
+        if not 1.0 <= self.measure_seconds <= 60.0:
+            raise ConfigError("measure seconds must be from 1 to 60")
+        if self.measure_seconds + VERDICT_GRACE_SECONDS >= self.session_seconds:
+            raise ConfigError(
+                f"session seconds must exceed measure seconds + {VERDICT_GRACE_SECONDS:g}, "
+                "or a slow start is cut off before its verdict"
+            )
         for address in self.ice_addresses:
             try:
                 ipaddress.ip_address(address)

@@ -65,6 +65,12 @@ class AudioAnalyser:
         self._clipped = 0
         self._peak = 0
 
+    def use_sample_rate(self, sample_rate: int) -> None:
+        """Set the rate from the first frame (Opus is 48 kHz, G.711 8 kHz); fixed once data came."""
+        if self.samples == 0 and sample_rate > 0:
+            self.sample_rate = sample_rate
+            self.window_size = int(sample_rate * WINDOW_SECONDS)
+
     def add(self, samples: Samples) -> None:
         self.samples += samples.size
         self._clipped += int(np.count_nonzero(np.abs(samples.astype(np.int32)) >= CLIP_LEVEL))

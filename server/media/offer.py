@@ -12,6 +12,8 @@ from server.errors import InvalidInput
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_MEDIA_PER_KIND = {"audio": 1, "video": 1, "application": 1}
+# A browser gathers a handful per section; many more would make us probe addresses a client chose.
+MAX_CANDIDATES_PER_SECTION = 20
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,10 @@ def parse_offer(data: dict[str, Any]) -> Offer:
             raise InvalidInput(f"unsupported media section {kind!r}", code="invalid_sdp")
         if count > MAX_MEDIA_PER_KIND[kind]:
             raise InvalidInput(f"at most one {kind} section is accepted", code="invalid_sdp")
+    if any(len(media.ice_candidates) > MAX_CANDIDATES_PER_SECTION for media in description.media):
+        raise InvalidInput(
+            f"at most {MAX_CANDIDATES_PER_SECTION} ICE candidates per section", code="invalid_sdp"
+        )
     if not kinds.keys() & {"audio", "video"}:
         raise InvalidInput("the offer carries neither audio nor video", code="invalid_sdp")
     return Offer(sdp=sdp, kinds=frozenset(kinds))

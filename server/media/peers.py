@@ -9,7 +9,7 @@ from aiortc import RTCIceServer
 
 from server.errors import Busy
 from server.media.offer import Offer
-from server.media.session import MediaSession, ResultSink, SessionLimits
+from server.media.session import AbandonSink, MediaSession, ResultSink, SessionLimits
 
 log = logging.getLogger(__name__)
 
@@ -24,11 +24,13 @@ class Peers:
         limits: SessionLimits,
         ice_servers: list[RTCIceServer],
         on_result: ResultSink,
+        on_abandoned: AbandonSink,
     ) -> None:
         self.max_sessions = max_sessions
         self.limits = limits
         self.ice_servers = ice_servers
         self._on_result = on_result
+        self._on_abandoned = on_abandoned
         self._sessions: dict[str, MediaSession] = {}
 
     def __len__(self) -> int:
@@ -39,8 +41,10 @@ class Peers:
 
     async def start(self, check_id: str, offer: Offer, browser: dict[str, str]) -> MediaSession:
         """Answer an offer with a new session. One live session per check: a reload replaces it."""
-        for old in [s for s in self._sessions.values() if s.check_id == check_id]:
-            await old.close()
+        # Loop: a concurrent offer for the same check may register while we wait. From the last
+        # check to registering there is no await, so the newest offer is the one that stays.
+        while old := [s for s in self._sessions.values() if s.check_id == check_id]:
+            await asyncio.gather(*(s.close() for s in old))
         if len(self._sessions) >= self.max_sessions:
             raise Busy("all media slots are in use", retry_after=RETRY_AFTER_SECONDS)
         session = MediaSession(
@@ -49,6 +53,7 @@ class Peers:
             limits=self.limits,
             ice_servers=self.ice_servers,
             on_result=self._on_result,
+            on_abandoned=self._on_abandoned,
             on_closed=self._forget,
         )
         self._sessions[session.id] = session

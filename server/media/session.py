@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -18,15 +19,13 @@ from aiortc import (
     RTCPeerConnection,
     RTCSessionDescription,
 )
-from aiortc.contrib.media import MediaRelay
 from aiortc.mediastreams import MediaStreamTrack
-from av.frame import Frame
 
-from server.errors import InvalidInput
+from server.errors import Conflict, InvalidInput
 from server.media.audio import AudioAnalyser
 from server.media.offer import Offer
 from server.media.result import build_result
-from server.media.tracks import audio_feeder, consume, video_feeder
+from server.media.tracks import LoopbackTrack, MediaRejected, audio_feeder, fan_out, video_feeder
 from server.media.video import VideoAnalyser
 from server.store.ids import new_id
 
@@ -48,7 +47,10 @@ class SessionLimits:
     """Hard limit on the whole session."""
 
 
-ResultSink = Callable[[dict[str, Any]], Awaitable[None]]
+ResultSink = Callable[[dict[str, Any]], Coroutine[Any, Any, None]]
+"""Stores a finished attempt's result."""
+AbandonSink = Callable[[str], Coroutine[Any, Any, None]]
+"""Told the check id when a session ends without a verdict."""
 
 
 class MediaSession:
@@ -62,6 +64,7 @@ class MediaSession:
         limits: SessionLimits,
         ice_servers: list[RTCIceServer],
         on_result: ResultSink,
+        on_abandoned: AbandonSink,
         on_closed: Callable[[MediaSession], None],
     ) -> None:
         self.id = new_id()
@@ -72,10 +75,11 @@ class MediaSession:
         self.video = VideoAnalyser()
         self.audio = AudioAnalyser()
         self.result: dict[str, Any] | None = None
-        self._relay = MediaRelay()
         self._channel: RTCDataChannel | None = None
         self._on_result = on_result
+        self._on_abandoned = on_abandoned
         self._on_closed = on_closed
+        self._storing: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._started_at = datetime.now(UTC)
         self._started = time.monotonic()
@@ -95,10 +99,15 @@ class MediaSession:
         try:
             await self.pc.setRemoteDescription(RTCSessionDescription(sdp=offer.sdp, type="offer"))
             await self.pc.setLocalDescription(await self.pc.createAnswer())
-        # aiortc rejects SDP it cannot use with assorted exception types; all mean a bad offer.
+        # aiortc rejects SDP it cannot use with assorted exception types; all mean a bad offer,
+        # unless a newer offer for the same check closed this session meanwhile.
         except Exception as exc:
+            if self._closed:
+                raise Conflict("a newer attempt replaced this one", code="replaced") from exc
             log.info("session %s: offer rejected: %s", self.id, type(exc).__name__)
             raise InvalidInput("the offer cannot be answered", code="invalid_sdp") from exc
+        if self._closed:
+            raise Conflict("a newer attempt replaced this one", code="replaced")
         self._spawn("verdict", self._judge_when_measured)
         self._spawn("time limit", self._close_after, self.limits.session_seconds)
         self._spawn("connect timeout", self._require_connection)
@@ -113,31 +122,35 @@ class MediaSession:
             await self._done.wait()
             return
         self._closed = True
-        current = asyncio.current_task()
-        others = [t for t in self._tasks if t is not current]
-        for task in others:
-            task.cancel()
-        await asyncio.gather(*others, return_exceptions=True)
-        await self.pc.close()
-        self._on_closed(self)
-        self._done.set()
-        log.info("session %s closed", self.id)
+        try:
+            current = asyncio.current_task()
+            others = [t for t in self._tasks if t is not current]
+            for task in others:
+                task.cancel()
+            await asyncio.gather(*others, return_exceptions=True)
+            await self.pc.close()
+            if self._storing is not None:
+                # A verdict being stored is the attempt's whole point: let it finish.
+                await asyncio.gather(self._storing, return_exceptions=True)
+            elif self.result is None:
+                await self._on_abandoned(self.check_id)
+        except Exception:
+            log.exception("session %s: error while closing", self.id)
+        finally:
+            self._on_closed(self)
+            self._done.set()
+            log.info("session %s closed", self.id)
 
     # Peer connection events
 
     def _on_track(self, track: MediaStreamTrack) -> None:
-        # Loop the media back on the same transceiver, and analyse it. Both read through the relay
-        # unbuffered: a slow reader sees fewer frames instead of growing a queue. The relay keeps
-        # reading the incoming track while either subscriber lives, so nothing queues in aiortc.
-        self.pc.addTrack(self._relay.subscribe(track, buffered=False))
-        analysed = self._relay.subscribe(track, buffered=False)
+        # Loop the media back on the same transceiver, and analyse it. One task of this session
+        # reads every incoming frame (so nothing queues inside aiortc) and ends with the session;
+        # the loopback holds only the newest frame, so a slow sender skips frames, not memory.
+        loopback = LoopbackTrack(track.kind)
+        self.pc.addTrack(loopback)
         feed = video_feeder(self.video) if track.kind == "video" else audio_feeder(self.audio)
-
-        def handle(frame: Frame) -> None:
-            self._media_arrived()
-            feed(frame)
-
-        self._spawn(f"{track.kind} analysis", consume, analysed, handle)
+        self._spawn(f"{track.kind} reader", fan_out, track, loopback, feed, self._media_arrived)
 
     def _on_datachannel(self, channel: RTCDataChannel) -> None:
         if channel.label != CHANNEL_LABEL or self._channel is not None:
@@ -195,8 +208,21 @@ class MediaSession:
             video=self.video.summary(),
             audio=self.audio.summary(),
         )
-        await self._on_result(self.result)
+        self._storing = asyncio.create_task(self._on_result(self.result))
+        self._storing.add_done_callback(self._report_store_failure)
+        # Shielded: closing the session while the attempt is being written must not lose it.
+        with contextlib.suppress(Exception):
+            await asyncio.shield(self._storing)
+        # The measurement is valid even if storing failed (that is logged): the candidate sees it.
         self._send({"type": "verdict", "result": self.result})
+
+    def _report_store_failure(self, task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            log.error(
+                "session %s: storing the attempt failed: %s",
+                self.id,
+                type(task.exception()).__name__,
+            )
 
     async def _close_after(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
@@ -235,6 +261,9 @@ class MediaSession:
             await work(*args)
         except asyncio.CancelledError:
             raise
+        except MediaRejected as exc:
+            log.info("session %s: %s", self.id, exc)
+            await self.close()
         except Exception:
             log.exception("session %s: %s failed", self.id, name)
             await self.close()

@@ -1,7 +1,8 @@
-"""The bridge from aiortc tracks to the pure analysers: decoded frames in, numpy views out."""
+"""The bridge between aiortc tracks and the pure analysers, and the loopback track."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 import av
@@ -13,6 +14,12 @@ from server.media.audio import AudioAnalyser, Samples
 from server.media.video import Luma, VideoAnalyser
 
 PLANAR_YUV = {"yuv420p", "yuvj420p", "yuv422p", "yuv444p", "nv12"}
+# Decoding and re-encoding more than 1080p costs more than a device check needs from anyone.
+MAX_PIXELS = 1920 * 1088
+
+
+class MediaRejected(Exception):
+    """The browser sends media this server will not process; the session ends."""
 
 
 def luma_plane(frame: av.VideoFrame) -> Luma:
@@ -39,21 +46,12 @@ def mono_samples(frame: av.AudioFrame) -> Samples:
     return first
 
 
-async def consume(track: MediaStreamTrack, handle: Callable[[Frame], None]) -> None:
-    """Hand every frame the relay delivers to `handle` until the track ends."""
-    while True:
-        try:
-            frame = await track.recv()
-        except MediaStreamError:
-            return
-        # Decoded tracks deliver frames; only a pre-encoded source would hand over packets.
-        if isinstance(frame, Frame):
-            handle(frame)
-
-
 def video_feeder(analyser: VideoAnalyser) -> Callable[[Frame], None]:
     def feed(frame: Frame) -> None:
         assert isinstance(frame, av.VideoFrame)
+        if frame.width * frame.height > MAX_PIXELS:
+            raise MediaRejected(f"{frame.width}x{frame.height} video is above 1080p")
+        # aiortc maps RTP timestamps to start at 0 and unwraps them, so pts is media time.
         if frame.pts is not None and frame.time_base is not None:
             analyser.add(luma_plane(frame), float(frame.pts * frame.time_base))
 
@@ -63,6 +61,55 @@ def video_feeder(analyser: VideoAnalyser) -> Callable[[Frame], None]:
 def audio_feeder(analyser: AudioAnalyser) -> Callable[[Frame], None]:
     def feed(frame: Frame) -> None:
         assert isinstance(frame, av.AudioFrame)
+        analyser.use_sample_rate(frame.sample_rate)
         analyser.add(mono_samples(frame))
 
     return feed
+
+
+class LoopbackTrack(MediaStreamTrack):
+    """Gives the sender the newest frame it was handed: a slow sender skips frames, never queues."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__()
+        self.kind = kind
+        self._frame: Frame | None = None
+        self._ready = asyncio.Event()
+
+    def put(self, frame: Frame) -> None:
+        self._frame = frame
+        self._ready.set()
+
+    def stop(self) -> None:
+        super().stop()
+        self._ready.set()
+
+    async def recv(self) -> Frame:
+        await self._ready.wait()
+        frame, self._frame = self._frame, None
+        self._ready.clear()
+        if self.readyState != "live" or frame is None:
+            raise MediaStreamError
+        return frame
+
+
+async def fan_out(
+    track: MediaStreamTrack,
+    loopback: LoopbackTrack,
+    feed: Callable[[Frame], None],
+    on_frame: Callable[[], None],
+) -> None:
+    """Read every frame of an incoming track: hand it to the loopback, then to the analyser."""
+    try:
+        while True:
+            try:
+                frame = await track.recv()
+            except MediaStreamError:
+                return
+            # Decoded tracks deliver frames; only a pre-encoded source would hand over packets.
+            if isinstance(frame, Frame):
+                on_frame()
+                loopback.put(frame)
+                feed(frame)
+    finally:
+        loopback.stop()

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.store.checks import CheckStatus, set_status
-from server.store.schema import attempts
+from server.store.schema import attempts, checks
 
 CHECK_NAMES = ("camera", "lighting", "microphone", "speakers", "network")
 
 
 async def record_attempt(engine: AsyncEngine, result: dict[str, Any]) -> None:
     """Store a finished attempt and move its check to the attempt's verdict, atomically."""
-    checks = result["checks"]
+    outcomes = result["checks"]
     async with engine.begin() as conn:
         await conn.execute(
             attempts.insert().values(
@@ -26,10 +26,27 @@ async def record_attempt(engine: AsyncEngine, result: dict[str, Any]) -> None:
                 finished_at=datetime.fromisoformat(result["finished_at"]),
                 overall=result["overall"],
                 result=result,
-                **{f"{name}_status": checks[name]["status"] for name in CHECK_NAMES},
+                **{f"{name}_status": outcomes[name]["status"] for name in CHECK_NAMES},
             )
         )
         await set_status(conn, result["check_id"], CheckStatus(result["overall"]))
+
+
+async def settle_status(engine: AsyncEngine, check_id: str) -> None:
+    """A session ended without a verdict: the check shows its last verdict again, or not started."""
+    latest = (
+        sa.select(attempts.c.overall)
+        .where(attempts.c.check_id == check_id)
+        .order_by(attempts.c.finished_at.desc())
+        .limit(1)
+    )
+    async with engine.begin() as conn:
+        overall = (await conn.execute(latest)).scalar_one_or_none()
+        await conn.execute(
+            checks.update()
+            .where(checks.c.id == check_id, checks.c.status == CheckStatus.IN_PROGRESS.value)
+            .values(status=overall or CheckStatus.NOT_STARTED.value, updated_at=datetime.now(UTC))
+        )
 
 
 async def latest_result(engine: AsyncEngine, check_id: str) -> dict[str, Any] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,7 +17,8 @@ from server.web.body import read_json_object
 from server.web.check_input import parse_new_check
 
 MAX_BODY_BYTES = 64 * 1024
-MAX_KEY_LENGTH = 200
+API_KEY_SHAPE = re.compile(r"gr_[A-Za-z0-9_-]{20,100}")
+CHECK_ID_SHAPE = re.compile(r"[0-9a-f]{32}")
 
 routes = web.RouteTableDef()
 
@@ -24,9 +26,12 @@ routes = web.RouteTableDef()
 async def require_org(request: web.Request) -> Organisation:
     header = request.headers.get("Authorization", "")
     scheme, _, key = header.partition(" ")
-    if scheme.lower() != "bearer" or not key or len(key) > MAX_KEY_LENGTH:
+    if scheme.lower() != "bearer" or not key:
         raise Unauthorized("send an API key as 'Authorization: Bearer <key>'")
-    org = await org_for_api_key(request.app[engine_key], key.strip())
+    key = key.strip()
+    if not API_KEY_SHAPE.fullmatch(key):
+        raise Unauthorized("the API key is not valid")
+    org = await org_for_api_key(request.app[engine_key], key)
     if org is None:
         raise Unauthorized("the API key is not valid")
     return org
@@ -68,7 +73,10 @@ async def create(request: web.Request) -> web.Response:
 async def show(request: web.Request) -> web.Response:
     org = await require_org(request)
     engine = request.app[engine_key]
-    check = await get_check(engine, org.id, request.match_info["check_id"][:64])
+    check_id = request.match_info["check_id"]
+    check = (
+        await get_check(engine, org.id, check_id) if CHECK_ID_SHAPE.fullmatch(check_id) else None
+    )
     if check is None:
         raise NotFound("no such check")
     return web.json_response(check_json(request, check, await latest_result(engine, check.id)))

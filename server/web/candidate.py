@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from server.web.body import read_json_object
 
 WIDGET_DIR = Path(__file__).resolve().parents[2] / "widget"
 CHECK_PAGE = WIDGET_DIR / "check.html"
-MAX_TOKEN_LENGTH = 64
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 PAGE_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "media-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
@@ -33,7 +34,7 @@ routes = web.RouteTableDef()
 
 async def find_check(request: web.Request) -> Check | None:
     token = request.match_info["token"]
-    if len(token) > MAX_TOKEN_LENGTH:
+    if not TOKEN_SHAPE.fullmatch(token):
         return None
     return await check_by_token(request.app[engine_key], token, datetime.now(UTC))
 

@@ -26,7 +26,9 @@ FIELDS = {
 # Deliberately simple: one @, no spaces, a dot in the domain. Delivery is the real test.
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 MAX_AHEAD = timedelta(days=730)
-INVISIBLE = re.compile(r"[\s\x00-\x1f\x7f]")
+INVISIBLE = re.compile(r"[\s\x00-\x1f\x7f\ud800-\udfff]")
+# Control characters would break e-mail headers and calendars; lone surrogates are not text.
+UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
 
 
 def _text(data: dict[str, Any], name: str, *, max_len: int, label: str | None = None) -> str:
@@ -37,6 +39,8 @@ def _text(data: dict[str, Any], name: str, *, max_len: int, label: str | None = 
     value = value.strip()
     if len(value) > max_len:
         raise InvalidInput(f"{label} must be at most {max_len} characters")
+    if UNPRINTABLE.search(value):
+        raise InvalidInput(f"{label} contains control or invalid characters")
     return value
 
 
@@ -48,6 +52,8 @@ def _text_list(data: dict[str, Any], name: str, *, max_items: int, max_len: int)
     for item in value:
         if not isinstance(item, str) or not item.strip() or len(item) > max_len:
             raise InvalidInput(f"each {name} item must be a non-empty string of ≤ {max_len} chars")
+        if UNPRINTABLE.search(item):
+            raise InvalidInput(f"{name} contains control or invalid characters")
         items.append(item.strip())
     return items
 

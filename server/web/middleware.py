@@ -8,6 +8,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from server.errors import Busy, GreenroomError
+from server.logs import redact_path
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,14 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
             raise
         code = exc.reason.lower().replace(" ", "_")
         return error_body(exc.status, code, exc.reason)
+    except Exception as exc:
+        # Exception messages can carry SQL parameters (tokens, names): the type is logged at
+        # ERROR, the traceback only at DEBUG, and never the client's address.
+        log.error(
+            "unhandled %s on %s %s", type(exc).__name__, request.method, redact_path(request.path)
+        )
+        log.debug("traceback", exc_info=True)
+        return error_body(500, "internal_error", "something went wrong on our side")
 
 
 @web.middleware

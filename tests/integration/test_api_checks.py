@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
 
-from tests.conftest import Seeded
+from server.app import create_app
+from server.config import Settings
+from tests.conftest import AiohttpClient, Seeded
 
 Client = TestClient[Any, Any]
 
@@ -57,8 +61,13 @@ async def test_create_then_read_a_check(client: Client, seeded: Seeded) -> None:
 
 @pytest.mark.parametrize(
     "headers",
-    [{}, {"Authorization": "Bearer nope"}, {"Authorization": "Basic abc"}],
-    ids=["missing", "wrong key", "wrong scheme"],
+    [
+        {},
+        {"Authorization": "Bearer nope"},
+        {"Authorization": "Basic abc"},
+        {"Authorization": "Bearer gr_ÿþ" + "x" * 30},
+    ],
+    ids=["missing", "wrong key", "wrong scheme", "not ascii"],
 )
 async def test_api_requires_a_valid_key(
     client: Client, seeded: Seeded, headers: dict[str, str]
@@ -95,6 +104,10 @@ async def test_another_organisations_check_is_not_found(client: Client, seeded: 
         payload(locale="de"),
         payload(agenda="one item"),
         payload(extra=1),
+        payload(title="bad \ud800 surrogate"),
+        payload(title="nul \x00 inside"),
+        payload(candidate={"name": "A\nB", "email": "a@example.com"}),
+        payload(agenda=["fine", "line\rbreak"]),
     ],
 )
 async def test_invalid_checks_are_rejected_and_nothing_is_created(
@@ -124,7 +137,25 @@ async def test_oversized_body_is_a_413(client: Client, seeded: Seeded) -> None:
     assert response.status == 413
 
 
+@pytest.mark.parametrize("check_id", ["%00", "x" * 40, "0" * 31])
+async def test_malformed_check_ids_are_not_found(
+    client: Client, seeded: Seeded, check_id: str
+) -> None:
+    response = await client.get(f"/api/v1/checks/{check_id}", headers=auth(seeded))
+    assert response.status == 404
+
+
 async def test_healthz(client: Client) -> None:
     response = await client.get("/healthz")
     assert response.status == 200
     assert (await response.json())["status"] == "ok"
+
+
+async def test_healthz_says_unavailable_when_the_database_is_gone(
+    aiohttp_client: AiohttpClient, settings: Settings, tmp_path: Path
+) -> None:
+    missing = tmp_path / "no-such-dir" / "gone.db"
+    app = create_app(replace(settings, database_url=f"sqlite:///{missing}"))
+    client: Client = await aiohttp_client(app)
+    response = await client.get("/healthz")
+    assert response.status == 503

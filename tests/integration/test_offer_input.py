@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -10,6 +12,8 @@ from aiohttp.test_utils import TestClient
 
 from server.keys import peers_key
 from tests.conftest import Seeded
+from tests.support.peer import ClientPeer, PictureTrack, SoundTrack
+from tests.support.synthetic import speech_like, uniform
 
 Client = TestClient[Any, Any]
 
@@ -62,3 +66,43 @@ async def test_bad_offers_get_the_error_object(
     assert set(error) == {"code", "message"}
     assert len(client.app[peers_key]) == 0, "a rejected offer leaves no session behind"
     assert (await client.get("/healthz")).status == 200
+
+
+async def test_an_offer_that_arrives_in_pieces_is_read_whole(
+    client: Client, seeded: Seeded
+) -> None:
+    peer = ClientPeer(PictureTrack([uniform(130)]), SoundTrack(speech_like(1.0)))
+    try:
+        body = json.dumps(await peer.offer()).encode()
+
+        async def pieces() -> AsyncIterator[bytes]:
+            for start in range(0, len(body), 100):
+                yield body[start : start + 100]
+                await asyncio.sleep(0.01)
+
+        response = await client.post(
+            f"/c/{seeded.check.token}/offer",
+            data=pieces(),
+            headers={"Content-Type": "application/json"},
+        )
+        assert response.status == 200, await response.text()
+    finally:
+        await peer.close()
+        await client.app[peers_key].close_all()
+
+
+@pytest.mark.parametrize(
+    "path", ["/c/%00abc/offer", "/c/" + "a" * 65 + "/offer", "/c/..%2F..%2Fetc/offer"]
+)
+async def test_malformed_tokens_are_simply_not_found(client: Client, path: str) -> None:
+    response = await client.post(path, json={"sdp": "v=0", "type": "offer"})
+    assert response.status == 404
+
+
+async def test_deeply_nested_json_is_a_400(client: Client, seeded: Seeded) -> None:
+    response = await client.post(
+        f"/c/{seeded.check.token}/offer",
+        data=b"[" * 50_000,
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status == 400

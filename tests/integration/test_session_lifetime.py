@@ -15,6 +15,10 @@ async def discard(result: dict[str, object]) -> None:
     return None
 
 
+async def forget(check_id: str) -> None:
+    return None
+
+
 def peers(*, connect_seconds: float = 5.0, session_seconds: float = 30.0) -> Peers:
     limits = SessionLimits(
         measure_seconds=1.0,
@@ -22,7 +26,9 @@ def peers(*, connect_seconds: float = 5.0, session_seconds: float = 30.0) -> Pee
         connect_seconds=connect_seconds,
         session_seconds=session_seconds,
     )
-    return Peers(max_sessions=4, limits=limits, ice_servers=[], on_result=discard)
+    return Peers(
+        max_sessions=4, limits=limits, ice_servers=[], on_result=discard, on_abandoned=forget
+    )
 
 
 def client_peer() -> ClientPeer:
@@ -73,3 +79,91 @@ async def test_shutdown_closes_every_session() -> None:
     finally:
         for c in clients:
             await c.close()
+
+
+async def test_a_closed_session_leaves_no_task_behind() -> None:
+    before = asyncio.all_tasks()
+    registry = peers(connect_seconds=0.3)
+    client = client_peer()
+    try:
+        session = await registry.start("check", parse_offer(await client.offer()), {})
+        await session.wait_closed()
+    finally:
+        await client.close()
+    await asyncio.sleep(0.1)
+    left = {t for t in asyncio.all_tasks() - before if not t.done()}
+    assert not left, [t.get_coro() for t in left]
+
+
+async def test_closing_while_the_verdict_is_stored_keeps_the_attempt() -> None:
+    stored: list[dict[str, object]] = []
+    storing = asyncio.Event()
+
+    async def slow_store(result: dict[str, object]) -> None:
+        storing.set()
+        await asyncio.sleep(0.5)
+        stored.append(result)
+
+    limits = SessionLimits(
+        measure_seconds=1.0, verdict_deadline=2.0, connect_seconds=5.0, session_seconds=30.0
+    )
+    registry = Peers(
+        max_sessions=1, limits=limits, ice_servers=[], on_result=slow_store, on_abandoned=forget
+    )
+    client = client_peer()
+    try:
+        session = await registry.start("check", parse_offer(await client.offer()), {})
+        await client.pc.setRemoteDescription(session.pc.localDescription)
+        async with asyncio.timeout(10):
+            await storing.wait()
+        await session.close()
+        assert len(stored) == 1
+    finally:
+        await client.close()
+        await registry.close_all()
+
+
+async def test_a_session_that_ends_without_a_verdict_is_reported_abandoned() -> None:
+    abandoned: list[str] = []
+
+    async def note(check_id: str) -> None:
+        abandoned.append(check_id)
+
+    limits = SessionLimits(
+        measure_seconds=20.0, verdict_deadline=30.0, connect_seconds=5.0, session_seconds=60.0
+    )
+    registry = Peers(
+        max_sessions=1, limits=limits, ice_servers=[], on_result=discard, on_abandoned=note
+    )
+    client = client_peer()
+    try:
+        session = await registry.start("check-1", parse_offer(await client.offer()), {})
+        await client.pc.setRemoteDescription(session.pc.localDescription)
+        await client.next_message("metrics", within=5)
+        await client.close()
+        async with asyncio.timeout(10):
+            await session.wait_closed()
+        assert abandoned == ["check-1"]
+    finally:
+        await client.close()
+        await registry.close_all()
+
+
+async def test_concurrent_offers_for_one_check_leave_one_session() -> None:
+    registry = peers()
+    clients = [client_peer() for _ in range(3)]
+    try:
+        offers = [parse_offer(await c.offer()) for c in clients]
+        outcomes = await asyncio.gather(
+            *(registry.start("same-check", offer, {}) for offer in offers),
+            return_exceptions=True,
+        )
+        live = [o for o in outcomes if not isinstance(o, BaseException) and not o.closed]
+        assert len(live) == 1
+        assert len(registry) == 1
+        refused = [o for o in outcomes if isinstance(o, BaseException)]
+        assert all(getattr(e, "code", None) == "replaced" for e in refused)
+    finally:
+        for c in clients:
+            await c.close()
+        await registry.close_all()

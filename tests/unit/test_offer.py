@@ -114,3 +114,16 @@ async def test_unsupported_media_section() -> None:
     error = rejects({"sdp": sdp, "type": "offer"})
     assert error.code == "invalid_sdp"
     assert "'text'" in error.message
+
+
+async def test_an_offer_with_too_many_candidates_is_refused() -> None:
+    sdp = await make_sdp("video", "audio")
+    extra = "".join(
+        f"a=candidate:{i} 1 udp 2122260223 127.0.0.1 {40000 + i} typ host\r\n" for i in range(21)
+    )
+    first_media = min(sdp.index("m=audio"), sdp.index("m=video"))
+    after_first_line = sdp.index("\r\n", first_media) + 2
+    flooded = sdp[:after_first_line] + extra + sdp[after_first_line:]
+    error = rejects({"sdp": flooded, "type": "offer"})
+    assert error.code == "invalid_sdp"
+    assert "candidates" in error.message
