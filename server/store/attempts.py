@@ -34,14 +34,8 @@ async def record_attempt(engine: AsyncEngine, result: dict[str, Any]) -> None:
 
 async def settle_status(engine: AsyncEngine, check_id: str) -> None:
     """A session ended without a verdict: the check shows its last verdict again, or not started."""
-    latest = (
-        sa.select(attempts.c.overall)
-        .where(attempts.c.check_id == check_id)
-        .order_by(attempts.c.finished_at.desc())
-        .limit(1)
-    )
     async with engine.begin() as conn:
-        overall = (await conn.execute(latest)).scalar_one_or_none()
+        overall = (await conn.execute(_latest(attempts.c.overall, check_id))).scalar_one_or_none()
         await conn.execute(
             checks.update()
             .where(checks.c.id == check_id, checks.c.status == CheckStatus.IN_PROGRESS.value)
@@ -50,12 +44,17 @@ async def settle_status(engine: AsyncEngine, check_id: str) -> None:
 
 
 async def latest_result(engine: AsyncEngine, check_id: str) -> dict[str, Any] | None:
-    query = (
-        sa.select(attempts.c.result)
+    async with engine.connect() as conn:
+        query = _latest(attempts.c.result, check_id)
+        result: dict[str, Any] | None = (await conn.execute(query)).scalar_one_or_none()
+    return result
+
+
+def _latest(column: sa.ColumnElement[Any], check_id: str) -> sa.Select[Any]:
+    """`column` of the check's most recent attempt."""
+    return (
+        sa.select(column)
         .where(attempts.c.check_id == check_id)
         .order_by(attempts.c.finished_at.desc())
         .limit(1)
     )
-    async with engine.connect() as conn:
-        result: dict[str, Any] | None = (await conn.execute(query)).scalar_one_or_none()
-    return result

@@ -1,4 +1,4 @@
-"""Every session ends on its own: when ICE never connects, and at the hard time limit."""
+"""Every session ends on its own and cleanly: no ICE, time limit, shutdown, replacement."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import asyncio
 
 from server.media.offer import parse_offer
 from server.media.peers import Peers
-from server.media.session import SessionLimits
+from server.media.session import AbandonSink, ResultSink, SessionLimits
 from tests.support.peer import ClientPeer, PictureTrack, SoundTrack
 from tests.support.synthetic import speech_like, uniform
 
@@ -19,15 +19,26 @@ async def forget(check_id: str) -> None:
     return None
 
 
-def peers(*, connect_seconds: float = 5.0, session_seconds: float = 30.0) -> Peers:
+def peers(
+    *,
+    measure_seconds: float = 1.0,
+    connect_seconds: float = 5.0,
+    session_seconds: float = 30.0,
+    on_result: ResultSink = discard,
+    on_abandoned: AbandonSink = forget,
+) -> Peers:
     limits = SessionLimits(
-        measure_seconds=1.0,
-        verdict_deadline=2.0,
+        measure_seconds=measure_seconds,
+        verdict_deadline=measure_seconds + 1.0,
         connect_seconds=connect_seconds,
         session_seconds=session_seconds,
     )
     return Peers(
-        max_sessions=4, limits=limits, ice_servers=[], on_result=discard, on_abandoned=forget
+        max_sessions=4,
+        limits=limits,
+        ice_servers=[],
+        on_result=on_result,
+        on_abandoned=on_abandoned,
     )
 
 
@@ -104,12 +115,7 @@ async def test_closing_while_the_verdict_is_stored_keeps_the_attempt() -> None:
         await asyncio.sleep(0.5)
         stored.append(result)
 
-    limits = SessionLimits(
-        measure_seconds=1.0, verdict_deadline=2.0, connect_seconds=5.0, session_seconds=30.0
-    )
-    registry = Peers(
-        max_sessions=1, limits=limits, ice_servers=[], on_result=slow_store, on_abandoned=forget
-    )
+    registry = peers(on_result=slow_store)
     client = client_peer()
     try:
         session = await registry.start("check", parse_offer(await client.offer()), {})
@@ -129,12 +135,7 @@ async def test_a_session_that_ends_without_a_verdict_is_reported_abandoned() -> 
     async def note(check_id: str) -> None:
         abandoned.append(check_id)
 
-    limits = SessionLimits(
-        measure_seconds=20.0, verdict_deadline=30.0, connect_seconds=5.0, session_seconds=60.0
-    )
-    registry = Peers(
-        max_sessions=1, limits=limits, ice_servers=[], on_result=discard, on_abandoned=note
-    )
+    registry = peers(measure_seconds=20.0, session_seconds=60.0, on_abandoned=note)
     client = client_peer()
     try:
         session = await registry.start("check-1", parse_offer(await client.offer()), {})
