@@ -80,4 +80,5 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_routes(api.routes)
     app.router.add_routes(candidate.routes)
     app.router.add_static("/widget", candidate.WIDGET_DIR, append_version=False)
+    app.router.add_static("/static", candidate.STATIC_DIR, append_version=False)
     return app

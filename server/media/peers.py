@@ -13,7 +13,8 @@ from server.media.session import AbandonSink, MediaSession, ResultSink, SessionL
 
 log = logging.getLogger(__name__)
 
-RETRY_AFTER_SECONDS = 30
+RETRY_AFTER_SECONDS = 5
+"""Sessions last minutes and end often: a page that waits a few seconds gets a slot soon."""
 
 
 class Peers:
@@ -64,6 +65,11 @@ class Peers:
             raise
         log.info("session %s started (%d live)", session.id, len(self._sessions))
         return session
+
+    async def close_check(self, check_id: str) -> None:
+        await asyncio.gather(
+            *(s.close() for s in list(self._sessions.values()) if s.check_id == check_id)
+        )
 
     async def close_all(self) -> None:
         await asyncio.gather(*(s.close() for s in list(self._sessions.values())))

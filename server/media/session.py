@@ -22,17 +22,32 @@ from aiortc import (
 from aiortc.mediastreams import MediaStreamTrack
 
 from server.errors import Conflict, InvalidInput
-from server.media.audio import AudioAnalyser
+from server.media import probe
+from server.media.answer import with_start_bitrate
+from server.media.audio import AudioAnalyser, Samples
+from server.media.chime import ChimeDetector
+from server.media.messages import Bye, Pong, SpeakersAnswer, Stats, parse_message
+from server.media.network import (
+    BrowserReport,
+    PhaseTimings,
+    PingClock,
+    TransportSample,
+    summarise,
+)
 from server.media.offer import Offer
-from server.media.result import build_result
+from server.media.result import build_result, judge_media
 from server.media.tracks import LoopbackTrack, MediaRejected, audio_feeder, fan_out, video_feeder
+from server.media.verdict import Speakers
 from server.media.video import VideoAnalyser
 from server.store.ids import new_id
 
 log = logging.getLogger(__name__)
 
 METRICS_INTERVAL = 0.25
+PING_EVERY = 4
+"""Metrics ticks between two round-trip pings (once a second)."""
 CHANNEL_LABEL = "greenroom"
+RATE_SETTLE_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -45,6 +60,8 @@ class SessionLimits:
     """Seconds the browser has to complete ICE and DTLS after the answer."""
     session_seconds: float
     """Hard limit on the whole session."""
+    speakers_seconds: float = 60.0
+    """How long the speakers step waits for the chime to be heard or the candidate to answer."""
 
 
 ResultSink = Callable[[dict[str, Any]], Coroutine[Any, Any, None]]
@@ -75,6 +92,11 @@ class MediaSession:
         self.video = VideoAnalyser()
         self.audio = AudioAnalyser()
         self.result: dict[str, Any] | None = None
+        self.pings = PingClock()
+        self.browser_report = BrowserReport()
+        self._chime: ChimeDetector | None = None
+        self._speakers: Speakers | None = None
+        self._speakers_decided = asyncio.Event()
         self._channel: RTCDataChannel | None = None
         self._on_result = on_result
         self._on_abandoned = on_abandoned
@@ -83,6 +105,9 @@ class MediaSession:
         self._tasks: set[asyncio.Task[None]] = set()
         self._started_at = datetime.now(UTC)
         self._started = time.monotonic()
+        self._answered: float | None = None
+        self._ice_connected: float | None = None
+        self._dtls_connected: float | None = None
         self._first_media: float | None = None
         self._closed = False
         self._done = asyncio.Event()
@@ -96,9 +121,13 @@ class MediaSession:
         self.pc.on("track", self._on_track)
         self.pc.on("datachannel", self._on_datachannel)
         self.pc.on("connectionstatechange", self._on_connection_state)
+        self.pc.on("iceconnectionstatechange", self._on_ice_state)
         try:
             await self.pc.setRemoteDescription(RTCSessionDescription(sdp=offer.sdp, type="offer"))
-            await self.pc.setLocalDescription(await self.pc.createAnswer())
+            answer = await self.pc.createAnswer()
+            await self.pc.setLocalDescription(
+                RTCSessionDescription(sdp=with_start_bitrate(answer.sdp), type="answer")
+            )
         # aiortc rejects SDP it cannot use with assorted exception types; all mean a bad offer,
         # unless a newer offer for the same check closed this session meanwhile.
         except Exception as exc:
@@ -108,7 +137,8 @@ class MediaSession:
             raise InvalidInput("the offer cannot be answered", code="invalid_sdp") from exc
         if self._closed:
             raise Conflict("a newer attempt replaced this one", code="replaced")
-        self._spawn("verdict", self._judge_when_measured)
+        self._answered = time.monotonic()
+        self._spawn("steps", self._run_steps)
         self._spawn("time limit", self._close_after, self.limits.session_seconds)
         self._spawn("connect timeout", self._require_connection)
         return self.pc.localDescription.sdp
@@ -149,7 +179,10 @@ class MediaSession:
         # the loopback holds only the newest frame, so a slow sender skips frames, not memory.
         loopback = LoopbackTrack(track.kind)
         self.pc.addTrack(loopback)
-        feed = video_feeder(self.video) if track.kind == "video" else audio_feeder(self.audio)
+        if track.kind == "video":
+            feed = video_feeder(self.video)
+        else:
+            feed = audio_feeder(self.audio, self._hear)
         self._spawn(f"{track.kind} reader", fan_out, track, loopback, feed, self._media_arrived)
 
     def _on_datachannel(self, channel: RTCDataChannel) -> None:
@@ -157,9 +190,32 @@ class MediaSession:
             channel.close()
             return
         self._channel = channel
+        channel.on("message", self._on_message)
         self._spawn("metrics", self._send_metrics)
 
+    def _on_message(self, raw: str | bytes) -> None:
+        message = parse_message(raw)
+        if isinstance(message, Pong):
+            self.pings.answered(message.seq, time.monotonic())
+        elif isinstance(message, SpeakersAnswer):
+            self._decide_speakers(Speakers.CONFIRMED if message.heard else Speakers.NOT_HEARD)
+        elif isinstance(message, Stats):
+            self.browser_report = BrowserReport(
+                download_kbps=message.download_kbps,
+                relay_protocol=message.relay_protocol,
+                timings_ms=message.timings_ms,
+            )
+        elif isinstance(message, Bye):
+            log.info("session %s: the page left", self.id)
+            self._spawn("close", self.close)
+
+    def _on_ice_state(self) -> None:
+        if self.pc.iceConnectionState == "completed" and self._ice_connected is None:
+            self._ice_connected = time.monotonic()
+
     def _on_connection_state(self) -> None:
+        if self.pc.connectionState == "connected" and self._dtls_connected is None:
+            self._dtls_connected = time.monotonic()
         if self.pc.connectionState in ("failed", "closed", "disconnected"):
             log.info("session %s: connection %s", self.id, self.pc.connectionState)
             self._spawn("close", self.close)
@@ -168,12 +224,32 @@ class MediaSession:
         if self._first_media is None:
             self._first_media = time.monotonic()
 
+    def _hear(self, samples: Samples, sample_rate: int) -> None:
+        if self._chime is None or self._speakers is not None:
+            return
+        self._chime.add(samples)
+        if self._chime.heard:
+            log.info("session %s: the chime was heard", self.id)
+            self._decide_speakers(Speakers.HEARD)
+            self._send({"type": "speakers", "heard_by_server": True})
+
+    def _decide_speakers(self, answer: Speakers) -> None:
+        # The first decision stands: a chime already heard is not undone by a late click.
+        if self._chime is None or self._speakers is not None:
+            return
+        self._speakers = answer
+        self._speakers_decided.set()
+
     # Work
 
     async def _send_metrics(self) -> None:
+        tick = 0
         while True:
             await asyncio.sleep(METRICS_INTERVAL)
             self._send({"type": "metrics", **self.live_metrics()})
+            if tick % PING_EVERY == 0:
+                self._send({"type": "ping", "seq": self.pings.send(time.monotonic())})
+            tick += 1
 
     def live_metrics(self) -> dict[str, Any]:
         last = self.video.last
@@ -190,23 +266,46 @@ class MediaSession:
             "audio": {
                 "rms_dbfs": None if level is None else round(level, 1),
                 "peak_dbfs": None if self.audio.samples == 0 else round(self.audio.peak_dbfs, 1),
+                "speech_s": round(self.audio.speech_seconds, 1),
             },
+            "network": {"rtt_ms": rtts[-1] if (rtts := self.pings.rtts_ms) else None},
         }
 
-    async def _judge_when_measured(self) -> None:
-        enough = self.limits.measure_seconds
-        while time.monotonic() - self._started < self.limits.verdict_deadline:
-            if self.video.duration_s >= enough and self.audio.duration_s >= enough:
-                break
-            await asyncio.sleep(0.1)
+    async def _run_steps(self) -> None:
+        """Measure camera, light and microphone; then the speakers; then store the verdict."""
+        first_sample = await self._measure()
+        # The network's figures cover the same window as the media's; the round trip goes on.
+        last_sample = await probe.sample(self.pc)
+        media = judge_media(self.video.summary(), self.audio.summary())
+        self._chime = ChimeDetector(self.audio.sample_rate)
+        self._send(
+            {
+                "type": "step",
+                "step": "speakers",
+                "checks": {name: outcome.as_json() for name, outcome in media.items()},
+            }
+        )
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._speakers_decided.wait(), self.limits.speakers_seconds)
+        speakers = self._speakers or Speakers.UNANSWERED
+        self._speakers = speakers
+        network = summarise(
+            first=first_sample,
+            last=last_sample,
+            ping_rtts_ms=self.pings.rtts_ms,
+            candidate=probe.selected_candidate(self.pc),
+            timings=self._timings(),
+            browser=self.browser_report,
+        )
         self.result = build_result(
             check_id=self.check_id,
             attempt_id=new_id(),
             started_at=self._started_at,
             finished_at=datetime.now(UTC),
             browser=self.browser,
-            video=self.video.summary(),
-            audio=self.audio.summary(),
+            media=media,
+            speakers=speakers,
+            network=network,
         )
         self._storing = asyncio.create_task(self._on_result(self.result))
         self._storing.add_done_callback(self._report_store_failure)
@@ -215,6 +314,33 @@ class MediaSession:
             await asyncio.shield(self._storing)
         # The measurement is valid even if storing failed (that is logged): the candidate sees it.
         self._send({"type": "verdict", "result": self.result})
+
+    async def _measure(self) -> TransportSample | None:
+        """Waits for the measurement window (or the deadline); returns the counters at its start.
+
+        The rate is counted from a second after the first frame: a sender starts with a keyframe
+        and a guess at the bandwidth, neither of which says what the connection carries."""
+        first_sample: TransportSample | None = None
+        enough = self.limits.measure_seconds
+        while time.monotonic() - self._started < self.limits.verdict_deadline:
+            if first_sample is None and self._since_first_media() >= RATE_SETTLE_SECONDS:
+                first_sample = await probe.sample(self.pc)
+            if self.video.duration_s >= enough and self.audio.duration_s >= enough:
+                break
+            await asyncio.sleep(0.1)
+        return first_sample
+
+    def _timings(self) -> PhaseTimings:
+        def since_answer(moment: float | None) -> float | None:
+            if moment is None or self._answered is None:
+                return None
+            return 1000.0 * (moment - self._answered)
+
+        return PhaseTimings(
+            ice_ms=since_answer(self._ice_connected),
+            dtls_ms=since_answer(self._dtls_connected),
+            first_frame_ms=since_answer(self._first_media),
+        )
 
     def _report_store_failure(self, task: asyncio.Task[None]) -> None:
         if not task.cancelled() and task.exception() is not None:

@@ -58,11 +58,17 @@ def video_feeder(analyser: VideoAnalyser) -> Callable[[Frame], None]:
     return feed
 
 
-def audio_feeder(analyser: AudioAnalyser) -> Callable[[Frame], None]:
+def audio_feeder(
+    analyser: AudioAnalyser, listen: Callable[[Samples, int], None]
+) -> Callable[[Frame], None]:
+    """Feeds the analyser, and `listen` (samples, sample rate) for whatever else hears the mic."""
+
     def feed(frame: Frame) -> None:
         assert isinstance(frame, av.AudioFrame)
+        samples = mono_samples(frame)
         analyser.use_sample_rate(frame.sample_rate)
-        analyser.add(mono_samples(frame))
+        analyser.add(samples)
+        listen(samples, frame.sample_rate)
 
     return feed
 

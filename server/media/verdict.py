@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 from server.media.audio import AudioSummary
+from server.media.network import NetworkSummary
 from server.media.video import VideoSummary
 
 
@@ -73,6 +74,11 @@ SILENT = -60
 TOO_QUIET = -40
 CLIPPING_SHARE = 0.01
 NOISY_FLOOR = -45
+# Network: (warn at or above, fail at or above); bitrate is (warn below, fail below).
+RTT_MS = (250, 400)
+JITTER_MS = (30, 50)
+LOSS_PCT = (3, 8)
+BITRATE_KBPS = (500, 150)
 
 
 def is_black(video: VideoSummary) -> bool:
@@ -149,6 +155,55 @@ def judge_microphone(audio: AudioSummary | None) -> Outcome:
     if audio.noise_floor_dbfs > NOISY_FLOOR:
         found.add(Status.WARN, "microphone.noisy")
     return found.outcome(metrics)
+
+
+def judge_network(network: NetworkSummary) -> Outcome:
+    found = Findings()
+    for value, (warn, fail), reason in (
+        (network.rtt_ms, RTT_MS, "network.high_rtt"),
+        (network.jitter_ms, JITTER_MS, "network.high_jitter"),
+        (network.packet_loss_pct, LOSS_PCT, "network.high_loss"),
+    ):
+        if value is not None and value >= fail:
+            found.add(Status.FAIL, reason)
+        elif value is not None and value >= warn:
+            found.add(Status.WARN, reason)
+    bitrate = network.bitrate_kbps
+    if bitrate is not None and bitrate < BITRATE_KBPS[1]:
+        found.add(Status.FAIL, "network.low_bitrate")
+    elif bitrate is not None and bitrate < BITRATE_KBPS[0]:
+        found.add(Status.WARN, "network.low_bitrate")
+    if network.candidate_type == "relay":
+        # Information, not a fault: calls work through a relay, and IT may want to know.
+        found.reasons.append("network.relay")
+    return found.outcome(network.metrics())
+
+
+def network_blocked(metrics: dict[str, Any] | None = None) -> Outcome:
+    return Outcome(Status.FAIL, ["network.blocked"], metrics or {})
+
+
+class Speakers(StrEnum):
+    """How the speakers step ended."""
+
+    HEARD = "heard"
+    """The server heard the chime in the microphone."""
+    CONFIRMED = "confirmed"
+    NOT_HEARD = "not_heard"
+    """The candidate said they did not hear the chime."""
+    UNANSWERED = "unanswered"
+
+
+def judge_speakers(answer: Speakers) -> Outcome:
+    metrics = {
+        "heard_by_server": answer is Speakers.HEARD,
+        "confirmed": answer in (Speakers.HEARD, Speakers.CONFIRMED),
+    }
+    if answer is Speakers.NOT_HEARD:
+        return Outcome(Status.FAIL, ["speakers.not_heard"], metrics)
+    if answer is Speakers.UNANSWERED:
+        return Outcome(Status.WARN, ["speakers.not_confirmed"], metrics)
+    return Outcome(Status.PASS, [], metrics)
 
 
 def overall(outcomes: Iterable[Outcome]) -> str:

@@ -10,13 +10,18 @@ from aiohttp import web
 
 from server.errors import NotFound
 from server.keys import engine_key, peers_key
+from server.media.fallback import fallback_result, parse_fallback
 from server.media.offer import MAX_BODY_BYTES, parse_offer
+from server.store.attempts import record_attempt
 from server.store.checks import Check, check_by_token, mark_in_progress
+from server.store.ids import new_id
 from server.user_agent import describe_browser
 from server.web.body import read_json_object
 
 WIDGET_DIR = Path(__file__).resolve().parents[2] / "widget"
+STATIC_DIR = WIDGET_DIR.parent / "static"
 CHECK_PAGE = WIDGET_DIR / "check.html"
+MAX_FALLBACK_BYTES = 4096
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 PAGE_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -79,3 +84,23 @@ async def offer(request: web.Request) -> web.Response:
         {"sdp": session.pc.localDescription.sdp, "type": "answer", "session_id": session.id},
         headers={"Cache-Control": "no-store"},
     )
+
+
+@routes.post("/c/{token}/fallback")
+async def fallback(request: web.Request) -> web.Response:
+    """Stores a check the browser had to run alone, because WebRTC could not reach us."""
+    check = await require_check(request)
+    measured = parse_fallback(await read_json_object(request, MAX_FALLBACK_BYTES))
+    # A session still trying to connect for this check would end later without a verdict.
+    await request.app[peers_key].close_check(check.id)
+    now = datetime.now(UTC)
+    result = fallback_result(
+        measured,
+        check_id=check.id,
+        attempt_id=new_id(),
+        started_at=now,
+        finished_at=now,
+        browser=describe_browser(request.headers.get("User-Agent", "")),
+    )
+    await record_attempt(request.app[engine_key], result)
+    return web.json_response({"result": result}, status=201, headers={"Cache-Control": "no-store"})

@@ -8,7 +8,7 @@ import fractions
 import json
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import av
 import numpy as np
@@ -61,10 +61,18 @@ class SoundTrack(MediaStreamTrack):
 
     def __init__(self, samples: npt.NDArray[np.int16]) -> None:
         super().__init__()
-        usable = samples.size - samples.size % AUDIO_FRAME
-        self.frames = samples[:usable].reshape(-1, AUDIO_FRAME)
+        self.frames = self._framed(samples)
         self.sent = 0
         self._start: float | None = None
+
+    @staticmethod
+    def _framed(samples: npt.NDArray[np.int16]) -> npt.NDArray[np.int16]:
+        padded = np.concatenate((samples, np.zeros(-samples.size % AUDIO_FRAME, dtype=np.int16)))
+        return padded.reshape(-1, AUDIO_FRAME)
+
+    def play(self, samples: npt.NDArray[np.int16]) -> None:
+        """From the next frame on, loop these samples instead."""
+        self.frames = self._framed(samples)
 
     async def recv(self) -> av.AudioFrame:
         if self._start is None:
@@ -82,21 +90,53 @@ class SoundTrack(MediaStreamTrack):
         return frame
 
 
-class ClientPeer:
-    """Sends synthetic media, collects data-channel messages and counts loopback frames."""
+SpeakersAnswer = Literal["confirm", "deny", "ignore", "chime"]
+"""What the peer does at the speakers step: click "I heard it", "I didn't hear it", nothing, or
+let the chime play into its microphone (its SoundTrack plays `chime` from then on)."""
 
-    def __init__(self, video: MediaStreamTrack | None, audio: MediaStreamTrack | None) -> None:
+
+class ClientPeer:
+    """Does what the check page does: sends synthetic media, answers pings and the speakers step,
+    collects data-channel messages and counts loopback frames."""
+
+    def __init__(
+        self,
+        video: MediaStreamTrack | None,
+        audio: MediaStreamTrack | None,
+        *,
+        speakers: SpeakersAnswer = "confirm",
+        chime: npt.NDArray[np.int16] | None = None,
+    ) -> None:
         self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
         self.messages: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.received = {"video": 0, "audio": 0}
         self.session_id = ""
+        self.speakers = speakers
+        self.audio = audio
+        self.chime = chime
         self._readers: list[asyncio.Task[None]] = []
         for track in (video, audio):
             if track is not None:
                 self.pc.addTransceiver(track, direction="sendrecv")
         self.channel = self.pc.createDataChannel("greenroom")
-        self.channel.on("message", lambda text: self.messages.put_nowait(json.loads(text)))
+        self.channel.on("message", self._on_message)
         self.pc.on("track", self._on_track)
+
+    def send(self, message: dict[str, Any]) -> None:
+        self.channel.send(json.dumps(message))
+
+    def _on_message(self, text: str) -> None:
+        message = json.loads(text)
+        if message["type"] == "ping":
+            self.send({"type": "pong", "seq": message["seq"]})
+        elif message["type"] == "step" and message["step"] == "speakers":
+            if self.speakers in ("confirm", "deny"):
+                self.send({"type": "speakers", "heard": self.speakers == "confirm"})
+            elif self.speakers == "chime":
+                assert isinstance(self.audio, SoundTrack)
+                assert self.chime is not None
+                self.audio.play(self.chime)
+        self.messages.put_nowait(message)
 
     def _on_track(self, track: MediaStreamTrack) -> None:
         self._readers.append(asyncio.create_task(self._count(track)))

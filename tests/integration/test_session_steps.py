@@ -1,0 +1,114 @@
+"""The speakers step and the network measurement, against the real app with an aiortc peer."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+from server.app import create_app
+from server.config import Settings
+from server.keys import peers_key
+from server.media.chime import chime_waveform
+from tests.conftest import AiohttpClient, Seeded
+from tests.support.peer import ClientPeer, PictureTrack, SoundTrack, SpeakersAnswer
+from tests.support.synthetic import SAMPLE_RATE, silence, speech_like, uniform
+
+
+def peer(speakers: SpeakersAnswer = "confirm") -> ClientPeer:
+    # The chime as a laptop microphone hears it from its own speakers: 20 dB down, then quiet.
+    heard = (chime_waveform(SAMPLE_RATE) * 0.1).astype(np.int16)
+    return ClientPeer(
+        PictureTrack([uniform(130, seed=i) for i in range(8)]),
+        SoundTrack(speech_like(3.0)),
+        speakers=speakers,
+        chime=np.concatenate((heard, silence(0.5))),
+    )
+
+
+async def verdict_of(
+    client: TestClient[Any, Any], seeded: Seeded, candidate: ClientPeer
+) -> dict[str, Any]:
+    try:
+        await candidate.connect(client, seeded.check.token)
+        step = await candidate.next_message("step")
+        assert step["step"] == "speakers"
+        assert step["checks"]["camera"]["status"] == "pass", "measured checks come with the step"
+        verdict = await candidate.next_message("verdict", within=20)
+    finally:
+        await candidate.close()
+    return dict(verdict["result"])
+
+
+async def test_network_is_measured_on_the_same_connection(
+    client: TestClient[Any, Any], seeded: Seeded
+) -> None:
+    result = await verdict_of(client, seeded, peer())
+    network = result["checks"]["network"]
+    metrics = network["metrics"]
+    assert network["status"] == "pass", network
+    assert network["reasons"] == []
+    assert 0 < metrics["rtt_ms"] < 50, "data-channel pings over loopback"
+    assert 0 <= metrics["jitter_ms"] < 30
+    assert metrics["packet_loss_pct"] == 0
+    assert metrics["bitrate_kbps"] > 100, "the server counts what the peer uploads"
+    assert metrics["download_kbps"] > 100, "and what it sends back"
+    assert (metrics["candidate_type"], metrics["transport"]) == ("host", "udp")
+    timings = metrics["timings_ms"]
+    assert 0 < timings["ice"] <= timings["dtls"] < timings["first_frame"] < 5000
+    assert metrics["connect_ms"] == timings["dtls"]
+
+
+async def test_confirmed_speakers_pass(client: TestClient[Any, Any], seeded: Seeded) -> None:
+    speakers = (await verdict_of(client, seeded, peer("confirm")))["checks"]["speakers"]
+    assert speakers == {
+        "status": "pass",
+        "reasons": [],
+        "metrics": {"heard_by_server": False, "confirmed": True},
+    }
+
+
+async def test_speakers_not_heard_fail(client: TestClient[Any, Any], seeded: Seeded) -> None:
+    result = await verdict_of(client, seeded, peer("deny"))
+    assert result["checks"]["speakers"]["reasons"] == ["speakers.not_heard"]
+    assert result["overall"] == "not_ready"
+
+
+async def test_the_server_hears_the_chime_through_the_microphone(
+    client: TestClient[Any, Any], seeded: Seeded
+) -> None:
+    candidate = peer("chime")
+    try:
+        await candidate.connect(client, seeded.check.token)
+        await candidate.next_message("step")
+        heard = await candidate.next_message("speakers", within=10)
+        assert heard["heard_by_server"] is True
+        verdict = await candidate.next_message("verdict")
+    finally:
+        await candidate.close()
+    speakers = verdict["result"]["checks"]["speakers"]
+    assert speakers["status"] == "pass"
+    assert speakers["metrics"]["heard_by_server"] is True
+
+
+@pytest.fixture
+async def impatient_client(
+    aiohttp_client: AiohttpClient, settings: Settings
+) -> TestClient[Any, Any]:
+    app: web.Application = create_app(settings)
+    test_client: TestClient[Any, Any] = await aiohttp_client(app)
+    peers = test_client.app[peers_key]
+    peers.limits = dataclasses.replace(peers.limits, speakers_seconds=1.0)
+    return test_client
+
+
+async def test_unanswered_speakers_warn(
+    impatient_client: TestClient[Any, Any], seeded: Seeded
+) -> None:
+    result = await verdict_of(impatient_client, seeded, peer("ignore"))
+    assert result["checks"]["speakers"]["reasons"] == ["speakers.not_confirmed"]
+    assert result["overall"] == "warnings"
