@@ -1,4 +1,5 @@
-// HTTP calls to the Greenroom server for one check link: the check's info and the WebRTC offer.
+// HTTP calls to the Greenroom server for one check link: the check's info, the WebRTC offer, and
+// the result of a check that had to run in the browser alone.
 
 /**
  * @typedef {object} CheckInfo
@@ -22,25 +23,31 @@ export class ApiError extends Error {
    * @param {number} status HTTP status
    * @param {string} code the error code from the body, or "" when the body had none
    * @param {string} message
+   * @param {number} [retryAfterS] seconds from a Retry-After header, 0 when there was none
    */
-  constructor(status, code, message) {
+  constructor(status, code, message, retryAfterS = 0) {
     super(message || `HTTP ${status}`);
     this.name = "ApiError";
     this.status = status;
     this.code = code;
+    this.retryAfterS = retryAfterS;
   }
 }
+
+/** A busy server is asked again this many times before the page checks in the browser alone. */
+export const BUSY_RETRIES = 3;
+const MAX_RETRY_WAIT_MS = 8000;
 
 /**
  * The server URLs of the check whose page is at `pathname` (`/c/<token>`).
  * The token is the last non-empty path segment, used as it appears (already URL-encoded).
  * @param {string} pathname
- * @returns {{info: string, offer: string}}
+ * @returns {{info: string, offer: string, fallback: string}}
  */
 export function checkEndpoints(pathname) {
   const segments = pathname.split("/").filter(Boolean);
   const token = segments[segments.length - 1] ?? "";
-  return { info: `/c/${token}/info`, offer: `/c/${token}/offer` };
+  return { info: `/c/${token}/info`, offer: `/c/${token}/offer`, fallback: `/c/${token}/fallback` };
 }
 
 /**
@@ -82,6 +89,66 @@ export async function postOffer(url, offer, signal) {
 }
 
 /**
+ * Posts the offer; while the server answers 503 (all media slots in use), waits as long as it
+ * asks (within bounds) and tries again, up to BUSY_RETRIES times.
+ * @param {string} url
+ * @param {RTCSessionDescriptionInit} offer
+ * @param {AbortSignal} signal
+ * @param {(waitMs: number) => void} onWait told before each wait
+ * @returns {Promise<Answer>}
+ */
+export async function postOfferPatiently(url, offer, signal, onWait) {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await postOffer(url, offer, signal);
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.status !== 503 || attempt >= BUSY_RETRIES) throw error;
+      const waitMs = Math.min(MAX_RETRY_WAIT_MS, Math.max(1000, error.retryAfterS * 1000));
+      onWait(waitMs);
+      await sleep(waitMs, signal);
+    }
+  }
+}
+
+/**
+ * Stores the result of a check that ran in the browser alone; resolves with the stored Result.
+ * @param {string} url
+ * @param {Record<string, unknown>} body see docs/protocol.md
+ * @returns {Promise<any>}
+ */
+export async function postFallback(url, body) {
+  const answer = await requestJson(url, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  if (!isObject(answer) || !isObject(answer.result)) {
+    throw new ApiError(502, "bad_result", "malformed result");
+  }
+  return answer.result;
+}
+
+/**
+ * @param {number} ms
+ * @param {AbortSignal} signal
+ * @returns {Promise<void>} rejects with an AbortError when the signal aborts first
+ */
+function sleep(ms, signal) {
+  return new Promise((resolve, reject) => {
+    const abort = () => {
+      clearTimeout(timer);
+      reject(new DOMException("The wait was aborted.", "AbortError"));
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", abort);
+      resolve();
+    }, ms);
+    if (signal.aborted) abort();
+    else signal.addEventListener("abort", abort, { once: true });
+  });
+}
+
+/**
  * @param {string} url
  * @param {RequestInit} init
  * @returns {Promise<any>} the parsed JSON body of a 2xx response
@@ -95,10 +162,12 @@ async function requestJson(url, init) {
   const body = await response.json().catch(() => null);
   if (!response.ok) {
     const error = isObject(body) && isObject(body.error) ? body.error : {};
+    const retryAfter = Number.parseInt(response.headers.get("Retry-After") ?? "", 10);
     throw new ApiError(
       response.status,
       typeof error.code === "string" ? error.code : "",
       typeof error.message === "string" ? error.message : "",
+      Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : 0,
     );
   }
   return body;

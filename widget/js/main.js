@@ -1,24 +1,30 @@
 // The check page: loads the check's info and language, then runs one check when Start is clicked
 // and shows the server's verdict. Owns every resource of the run (stream, connection, timer).
 
-import { ApiError, checkEndpoints, fetchCheckInfo, postOffer } from "./api.js";
+import { ApiError, checkEndpoints, fetchCheckInfo, postFallback, postOfferPatiently } from "./api.js";
 import { applyTranslations, loadTranslator, resolveLocale, setText } from "./i18n.js";
+import { measureLocally } from "./local.js";
 import {
   CheckConnection,
+  NoRouteError,
   detectUnsupported,
   openCameraAndMicrophone,
   reasonsForMediaError,
   stopStream,
 } from "./media.js";
 import { createBrightnessReading, createMicMeter } from "./meters.js";
-import { CHECKS, allChecks, outcomesFor, readResult } from "./results.js";
+import { CHECKS, allChecks, outcomesFor, readOutcomes, readResult } from "./results.js";
 
 /** @typedef {import("./api.js").CheckInfo} CheckInfo */
 /** @typedef {import("./i18n.js").Translate} Translate */
 /** @typedef {import("./results.js").CheckName} CheckName */
 /** @typedef {import("./results.js").Outcomes} Outcomes */
 
-const VERDICT_TIMEOUT_MS = 30_000;
+/** From Start to the server's first step; and from the speakers step to the verdict. */
+const MEASURE_TIMEOUT_MS = 45_000;
+const SPEAKERS_TIMEOUT_MS = 75_000;
+/** @type {readonly CheckName[]} */
+const MEASURED = Object.freeze(["camera", "lighting", "microphone"]);
 /** Shown next to each status word, so colour is never the only signal. */
 const STATUS_ICONS = { idle: "○", running: "…", pass: "✓", warn: "!", fail: "✕", skipped: "–" };
 
@@ -41,7 +47,7 @@ async function boot() {
   const i18n = await loadTranslator(resolveLocale(info?.locale, navigator.language));
   document.documentElement.lang = i18n.locale;
   applyTranslations(document, i18n.t);
-  mountCheckPage({ root: document, ...i18n, offerUrl: endpoints.offer, info, infoError });
+  mountCheckPage({ root: document, ...i18n, endpoints, info, infoError });
 }
 
 /**
@@ -50,17 +56,18 @@ async function boot() {
  * @param {string} page.locale
  * @param {Translate} page.t
  * @param {(key: string) => boolean} page.has
- * @param {string} page.offerUrl
+ * @param {{offer: string, fallback: string}} page.endpoints
  * @param {CheckInfo | null} page.info
  * @param {unknown} page.infoError
  */
-function mountCheckPage({ root, locale, t, has, offerUrl, info, infoError }) {
+function mountCheckPage({ root, locale, t, has, endpoints, info, infoError }) {
   const ui = findElements(root);
   const micMeter = createMicMeter(ui.micMeter);
   const brightness = createBrightnessReading(ui.brightness, t);
 
-  /** @type {"idle" | "running" | "verdict" | "failed" | "finished"} */
+  /** @type {"idle" | "running" | "speakers" | "local" | "verdict" | "failed" | "finished"} */
   let phase = "idle";
+  let connected = false;
   /** @type {MediaStream | null} */
   let stream = null;
   /** @type {CheckConnection | null} */
@@ -68,6 +75,12 @@ function mountCheckPage({ root, locale, t, has, offerUrl, info, infoError }) {
   let verdictTimer = 0;
 
   ui.start.addEventListener("click", () => void runCheck());
+  ui.confirmSpeakers.addEventListener("click", () => answerSpeakers(true));
+  ui.notHeard.addEventListener("click", () => answerSpeakers(false));
+  ui.playChime.addEventListener("click", () => playChime());
+  ui.outputDevice.addEventListener("change", () => {
+    /** @type {any} */ (ui.chime).setSinkId?.(ui.outputDevice.value).catch(() => {});
+  });
   ui.finish.addEventListener("click", finish);
   ui.retry.addEventListener("click", () => location.reload());
   ui.preview.addEventListener("playing", () => (ui.placeholder.hidden = true));
@@ -96,6 +109,7 @@ function mountCheckPage({ root, locale, t, has, offerUrl, info, infoError }) {
     ui.start.hidden = true;
     renderOutcomes(allChecks("running", []), false);
     announce([t("announce.started")]);
+    const asked = performance.now();
     try {
       stream = await capture;
     } catch (error) {
@@ -103,18 +117,24 @@ function mountCheckPage({ root, locale, t, has, offerUrl, info, infoError }) {
       return;
     }
     if (phase !== "running") return release();
+    showPrompt("prompt.say_name");
 
-    verdictTimer = window.setTimeout(() => lose(null), VERDICT_TIMEOUT_MS);
+    verdictTimer = window.setTimeout(() => lose(null), MEASURE_TIMEOUT_MS);
     try {
       connection = new CheckConnection({
         stream,
         iceServers: info.iceServers,
-        sendOffer: (offer, signal) => postOffer(offerUrl, offer, signal),
+        mediaMs: performance.now() - asked,
+        sendOffer: (offer, signal) =>
+          postOfferPatiently(endpoints.offer, offer, signal, (waitMs) =>
+            showMessage("message.waiting", { seconds: Math.ceil(waitMs / 1000) }),
+          ),
         onVideo: showPreview,
         onMessage,
-        onLost: () => lose(null),
+        onLost: (why) => lose(why === "timeout" && !connected ? new NoRouteError() : null),
       });
       await connection.connect();
+      ui.message.hidden = true;
     } catch (error) {
       lose(error);
     }
@@ -123,17 +143,123 @@ function mountCheckPage({ root, locale, t, has, offerUrl, info, infoError }) {
   /** @param {Record<string, any>} message */
   function onMessage(message) {
     if (message.type === "metrics") {
+      connected = true;
       micMeter.update(finite(message.audio?.rms_dbfs));
       brightness.update(finite(message.video?.mean_luma));
-    } else if (message.type === "verdict" && phase === "running") {
-      phase = "verdict";
-      window.clearTimeout(verdictTimer);
-      const result = readResult(message.result);
-      renderOutcomes(result.checks, true);
-      renderOverall(result.overall);
-      ui.finish.hidden = false;
-      ui.finish.disabled = false;
-      ui.overall.focus();
+    } else if (message.type === "step" && message.step === "speakers" && phase === "running") {
+      startSpeakers(readOutcomes(message.checks, MEASURED));
+    } else if (message.type === "speakers" && message.heard_by_server === true) {
+      speakersPassed("announce.speakers_heard");
+    } else if (message.type === "verdict" && (phase === "running" || phase === "speakers")) {
+      showVerdict(readResult(message.result));
+    }
+  }
+
+  /** @param {Partial<Outcomes>} measured camera, lighting and microphone, judged */
+  function startSpeakers(measured) {
+    phase = "speakers";
+    window.clearTimeout(verdictTimer);
+    verdictTimer = window.setTimeout(() => lose(null), SPEAKERS_TIMEOUT_MS);
+    ui.prompt.hidden = true;
+    renderOutcomes({ ...allChecks("running", []), ...measured }, false);
+    ui.speakersStep.hidden = false;
+    ui.speakersActions.hidden = false;
+    setText(ui.speakersPrompt, t, "speakers.prompt");
+    void listOutputDevices();
+    ui.speakersHeading.focus();
+    announce([t("announce.speakers")]);
+    playChime();
+  }
+
+  function playChime() {
+    if (phase !== "speakers") return;
+    ui.chime.currentTime = 0;
+    // Autoplay may be refused without a gesture: the candidate presses "Play again" then.
+    ui.chime.play().catch(() => {});
+  }
+
+  /** @param {boolean} heard */
+  function answerSpeakers(heard) {
+    if (phase !== "speakers") return;
+    connection?.send({ type: "speakers", heard });
+    if (heard) speakersPassed("announce.speakers_confirmed");
+    else {
+      ui.speakersActions.hidden = true;
+      setText(ui.speakersPrompt, t, "speakers.waiting");
+    }
+  }
+
+  /** @param {string} announcement */
+  function speakersPassed(announcement) {
+    if (phase !== "speakers") return;
+    ui.chime.pause();
+    ui.speakersActions.hidden = true;
+    setText(ui.speakersPrompt, t, announcement);
+    setStatus("speakers", { status: "pass", reasons: [] });
+    announce([t(announcement)]);
+  }
+
+  async function listOutputDevices() {
+    if (!("setSinkId" in HTMLMediaElement.prototype)) return;
+    const devices = await navigator.mediaDevices.enumerateDevices().catch(() => []);
+    const outputs = devices.filter((device) => device.kind === "audiooutput" && device.deviceId);
+    if (outputs.length < 2) return;
+    ui.outputDevice.replaceChildren(
+      ...outputs.map((device, index) => {
+        const option = root.createElement("option");
+        option.value = device.deviceId;
+        option.textContent = device.label || t("speakers.output_unnamed", { number: index + 1 });
+        return option;
+      }),
+    );
+    ui.outputField.hidden = false;
+  }
+
+  /** @param {{overall: string, checks: Outcomes}} result */
+  function showVerdict(result) {
+    phase = "verdict";
+    window.clearTimeout(verdictTimer);
+    ui.speakersStep.hidden = true;
+    ui.prompt.hidden = true;
+    ui.message.hidden = true;
+    renderOutcomes(result.checks, true);
+    renderOverall(result.overall);
+    const blocked = result.checks.network.reasons.includes("network.blocked");
+    ui.itAdvice.hidden = !blocked;
+    if (blocked) {
+      const relays = (info?.iceServers ?? []).flatMap((server) => [server.urls ?? []].flat());
+      setText(ui.itServers, t, "it.servers", { servers: [location.host, ...relays].join(", ") });
+    }
+    ui.finish.hidden = false;
+    ui.finish.disabled = false;
+    ui.overall.focus();
+  }
+
+  /**
+   * WebRTC could not carry the check: measure in the browser alone, store that, show it.
+   * @param {"blocked" | "busy"} why
+   */
+  async function checkLocally(why) {
+    const local = stream;
+    if (!local) return;
+    phase = "local";
+    window.clearTimeout(verdictTimer);
+    connection?.close();
+    connection = null;
+    showMessage(why === "busy" ? "message.busy_local" : "message.blocked_local");
+    ui.preview.srcObject = local;
+    ui.preview.play().catch(() => {});
+    showPrompt("prompt.say_name");
+    try {
+      const measured = await measureLocally(local, ui.preview);
+      if (phase !== "local") return;
+      const result = await postFallback(endpoints.fallback, { why, ...measured });
+      if (phase !== "local") return;
+      releaseMedia();
+      showVerdict(readResult(result));
+      showMessage(why === "busy" ? "message.busy_local" : "message.blocked_local");
+    } catch {
+      if (phase === "local") fail("message.server", allChecks("fail", []));
     }
   }
 
@@ -147,12 +273,14 @@ function mountCheckPage({ root, locale, t, has, offerUrl, info, infoError }) {
       releaseMedia();
       return;
     }
-    if (phase !== "running") return;
+    if (phase !== "running" && phase !== "speakers") return;
     const status = error instanceof ApiError ? error.status : 0;
-    if (status === 404) {
-      fail("message.link_invalid", allChecks("fail", []), { retry: false });
+    if (error instanceof NoRouteError) {
+      void checkLocally("blocked");
     } else if (status === 503) {
-      fail("message.busy", allChecks("fail", []));
+      void checkLocally("busy");
+    } else if (status === 404) {
+      fail("message.link_invalid", allChecks("fail", []), { retry: false });
     } else {
       fail(status ? "message.server" : "message.connection", allChecks("fail", ["network.blocked"]));
     }
@@ -202,6 +330,7 @@ function mountCheckPage({ root, locale, t, has, offerUrl, info, infoError }) {
     ui.placeholder.hidden = false;
     micMeter.update(null);
     brightness.update(null);
+    ui.chime.pause();
   }
 
   /** @param {MediaStreamTrack} track the looped-back video */
@@ -216,21 +345,7 @@ function mountCheckPage({ root, locale, t, has, offerUrl, info, infoError }) {
    * @param {boolean} announceResults
    */
   function renderOutcomes(outcomes, announceResults) {
-    for (const name of CHECKS) {
-      const { status, reasons } = outcomes[name];
-      const element = ui.status[name];
-      element.dataset.status = status;
-      ui.statusIcon[name].textContent = STATUS_ICONS[status];
-      setText(ui.statusText[name], t, `status.${status}`);
-      ui.reasons[name].replaceChildren(
-        ...reasons.map((code) => {
-          const item = root.createElement("li");
-          item.dataset.reason = code;
-          setText(item, t, has(`reason.${code}`) ? `reason.${code}` : "reason.unknown");
-          return item;
-        }),
-      );
-    }
+    for (const name of CHECKS) setStatus(name, outcomes[name]);
     if (announceResults) {
       announce(
         CHECKS.map((name) =>
@@ -238,6 +353,30 @@ function mountCheckPage({ root, locale, t, has, offerUrl, info, infoError }) {
         ),
       );
     }
+  }
+
+  /**
+   * @param {CheckName} name
+   * @param {import("./results.js").Outcome} outcome
+   */
+  function setStatus(name, { status, reasons }) {
+    ui.status[name].dataset.status = status;
+    ui.statusIcon[name].textContent = STATUS_ICONS[status];
+    setText(ui.statusText[name], t, `status.${status}`);
+    ui.reasons[name].replaceChildren(
+      ...reasons.map((code) => {
+        const item = root.createElement("li");
+        item.dataset.reason = code;
+        setText(item, t, has(`reason.${code}`) ? `reason.${code}` : "reason.unknown");
+        return item;
+      }),
+    );
+  }
+
+  /** @param {string} key */
+  function showPrompt(key) {
+    ui.prompt.hidden = false;
+    setText(ui.prompt, t, key);
   }
 
   /** @param {string} overall */
@@ -248,11 +387,14 @@ function mountCheckPage({ root, locale, t, has, offerUrl, info, infoError }) {
     setText(ui.overall, t, `overall.${overall}`);
   }
 
-  /** @param {string} key */
-  function showMessage(key) {
+  /**
+   * @param {string} key
+   * @param {Record<string, string | number>} [params]
+   */
+  function showMessage(key, params) {
     ui.outcome.hidden = false;
     ui.message.hidden = false;
-    setText(ui.message, t, key);
+    setText(ui.message, t, key, params);
   }
 
   /** @param {string[]} lines one per announcement, e.g. one per check */
@@ -340,6 +482,19 @@ function findElements(root) {
     placeholder: one('[data-ref="placeholder"]'),
     micMeter: one('[data-testid="mic-meter"]'),
     brightness: one('[data-testid="brightness"]'),
+    prompt: one('[data-ref="prompt"]'),
+    speakersStep: one('[data-ref="speakers-step"]'),
+    speakersHeading: one("#speakers-heading"),
+    speakersPrompt: one('[data-ref="speakers-prompt"]'),
+    speakersActions: one('[data-ref="speakers-actions"]'),
+    confirmSpeakers: one('[data-testid="confirm-speakers"]'),
+    playChime: one('[data-ref="play-chime"]'),
+    notHeard: one('[data-ref="not-heard"]'),
+    outputField: one('[data-ref="output-field"]'),
+    outputDevice: /** @type {HTMLSelectElement} */ (one('[data-ref="output-device"]')),
+    chime: /** @type {HTMLAudioElement} */ (one('[data-ref="chime"]')),
+    itAdvice: one('[data-testid="it-advice"]'),
+    itServers: one('[data-ref="it-servers"]'),
     checks: one('[data-ref="checks"]'),
     status: perCheck((name) => `[data-testid="status-${name}"]`),
     statusIcon: perCheck((name) => `[data-testid="status-${name}"] .status-icon`),

@@ -9,6 +9,9 @@ export const MEDIA_CONSTRAINTS = Object.freeze({
 
 /** aiortc does not trickle ICE, so the offer waits for gathering, but never longer than this. */
 export const ICE_GATHERING_TIMEOUT_MS = 2000;
+/** From the server's answer to a working connection; after this the network counts as blocked. */
+export const CONNECT_TIMEOUT_MS = 10_000;
+const STATS_INTERVAL_MS = 1000;
 
 const DATA_CHANNEL_LABEL = "greenroom";
 
@@ -73,8 +76,18 @@ export function stopStream(stream) {
  *   posts the complete offer and resolves with the server's answer
  * @property {(track: MediaStreamTrack) => void} onVideo the looped-back video track arrived
  * @property {(message: Record<string, any>) => void} onMessage a JSON object from the data channel
- * @property {(why: "failed" | "channel_closed") => void} onLost the connection broke before close()
+ * @property {(why: "failed" | "channel_closed" | "timeout") => void} onLost the connection broke
+ *   (or never came up in time) before close()
+ * @property {number} mediaMs how long getUserMedia took, reported to the server with the stats
  */
+
+/** No ICE candidate could be gathered: nothing could ever reach the server. */
+export class NoRouteError extends Error {
+  constructor() {
+    super("no ICE candidates could be gathered");
+    this.name = "NoRouteError";
+  }
+}
 
 /**
  * One WebRTC session with the server: sends camera + microphone, receives the loopback, and
@@ -90,6 +103,12 @@ export class CheckConnection {
     /** @type {RTCDataChannel | null} */
     this.channel = null;
     this.abort = new AbortController();
+    /** @type {Record<string, number>} milliseconds per phase, as this browser saw them */
+    this.timings = { media: Math.round(options.mediaMs) };
+    this.connectTimer = 0;
+    this.statsTimer = 0;
+    /** @type {{at: number, bytes: number} | null} */
+    this.lastInbound = null;
   }
 
   /**
@@ -115,30 +134,90 @@ export class CheckConnection {
     // The channel must exist before createOffer so that the offer negotiates SCTP.
     this.channel = this.openChannel();
 
+    let started = performance.now();
     await pc.setLocalDescription(await pc.createOffer());
     await waitForIceGathering(pc, ICE_GATHERING_TIMEOUT_MS);
     this.throwIfClosed();
+    this.timings.gathering = Math.round(performance.now() - started);
     const local = /** @type {RTCSessionDescription} */ (pc.localDescription);
+    // Without a single candidate (UDP blocked and no relay) there is nothing to try.
+    if (!/^a=candidate:/m.test(local.sdp)) throw new NoRouteError();
+    started = performance.now();
     const answer = await options.sendOffer({ sdp: local.sdp, type: local.type }, this.abort.signal);
     this.throwIfClosed();
+    this.timings.signalling = Math.round(performance.now() - started);
     await pc.setRemoteDescription({ type: "answer", sdp: answer.sdp });
+    const answered = performance.now();
+    pc.addEventListener("connectionstatechange", () => {
+      if (pc.connectionState === "connected" && this.timings.connected === undefined) {
+        this.timings.connected = Math.round(performance.now() - answered);
+        window.clearTimeout(this.connectTimer);
+      }
+    });
+    this.connectTimer = window.setTimeout(() => {
+      if (!this.closed && pc.connectionState !== "connected") this.options.onLost("timeout");
+    }, CONNECT_TIMEOUT_MS);
     return answer.sessionId;
   }
 
-  /** Closes the data channel and the peer connection. Safe to call more than once. */
+  /** Says goodbye to the server, then closes the channel and the peer connection. Idempotent. */
   close() {
     if (this.closed) return;
     this.closed = true;
+    window.clearTimeout(this.connectTimer);
+    window.clearInterval(this.statsTimer);
     this.abort.abort();
+    if (this.channel?.readyState === "open") this.channel.send(JSON.stringify({ type: "bye" }));
     this.channel?.close();
     this.pc.close();
+  }
+
+  /**
+   * Sends a JSON message to the server, if the channel is open.
+   * @param {Record<string, unknown>} message
+   */
+  send(message) {
+    if (!this.closed && this.channel?.readyState === "open") this.channel.send(JSON.stringify(message));
+  }
+
+  /** Tells the server what only the browser can see: download rate, relay protocol, timings. */
+  async reportStats() {
+    const report = await this.pc.getStats();
+    let bytes = 0;
+    /** @type {string | null} */
+    let relayProtocol = null;
+    /** @type {Map<string, any>} */
+    const byId = new Map();
+    report.forEach((stat) => byId.set(stat.id, stat));
+    for (const stat of byId.values()) {
+      if (stat.type === "inbound-rtp") bytes += stat.bytesReceived ?? 0;
+      if (stat.type === "transport" && stat.selectedCandidatePairId) {
+        const pair = byId.get(stat.selectedCandidatePairId);
+        const candidate = pair && byId.get(pair.localCandidateId);
+        if (candidate?.candidateType === "relay") relayProtocol = candidate.relayProtocol ?? null;
+      }
+    }
+    const now = performance.now();
+    const previous = this.lastInbound;
+    this.lastInbound = { at: now, bytes };
+    const downloadKbps = previous ? ((bytes - previous.bytes) * 8) / (now - previous.at) : null;
+    this.send({
+      type: "stats",
+      download_kbps: downloadKbps,
+      relay_protocol: relayProtocol,
+      timings_ms: this.timings,
+    });
   }
 
   /** @returns {RTCDataChannel} */
   openChannel() {
     const channel = this.pc.createDataChannel(DATA_CHANNEL_LABEL);
     channel.addEventListener("open", () => {
-      if (!this.closed) channel.send(JSON.stringify({ type: "hello" }));
+      if (this.closed) return;
+      channel.send(JSON.stringify({ type: "hello" }));
+      this.statsTimer = window.setInterval(() => {
+        this.reportStats().catch(() => {});
+      }, STATS_INTERVAL_MS);
     });
     channel.addEventListener("message", (event) => {
       if (this.closed || typeof event.data !== "string") return;
@@ -148,7 +227,11 @@ export class CheckConnection {
       } catch {
         return;
       }
-      if (typeof message === "object" && message !== null && typeof message.type === "string") {
+      if (typeof message !== "object" || message === null || typeof message.type !== "string") return;
+      if (message.type === "ping") {
+        // Answered here, at once: the server times the round trip.
+        this.send({ type: "pong", seq: message.seq });
+      } else {
         this.options.onMessage(message);
       }
     });

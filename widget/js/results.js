@@ -1,14 +1,14 @@
-// The three checks this page shows and their outcomes, from the server's verdict or from a
+// The checks this page shows and their outcomes, from the server's verdict or from a
 // failure found in the browser. Pure data; no DOM.
 
-/** @typedef {"camera" | "lighting" | "microphone"} CheckName */
+/** @typedef {"camera" | "lighting" | "microphone" | "speakers" | "network"} CheckName */
 /** @typedef {"idle" | "running" | "pass" | "warn" | "fail" | "skipped"} Status */
 /** @typedef {{status: Status, reasons: string[]}} Outcome */
 /** @typedef {Record<CheckName, Outcome>} Outcomes */
 /** @typedef {"ready" | "warnings" | "not_ready"} Overall */
 
 /** @type {readonly CheckName[]} */
-export const CHECKS = Object.freeze(["camera", "lighting", "microphone"]);
+export const CHECKS = Object.freeze(["camera", "lighting", "microphone", "speakers", "network"]);
 
 const RESULT_STATUSES = ["pass", "warn", "fail", "skipped"];
 const OVERALLS = ["ready", "warnings", "not_ready"];
@@ -20,13 +20,15 @@ const OVERALLS = ["ready", "warnings", "not_ready"];
  * @returns {Outcomes}
  */
 export function allChecks(status, reasons) {
-  return { camera: { status, reasons }, lighting: { status, reasons }, microphone: { status, reasons } };
+  return /** @type {Outcomes} */ (
+    Object.fromEntries(CHECKS.map((name) => [name, { status, reasons: [...reasons] }]))
+  );
 }
 
 /**
  * Outcomes for a failure found in the browser: a reason belongs to the check its code starts
- * with; other reasons (browser.*, network.*) stop all three. A check left without a reason
- * could not run, so it is skipped.
+ * with; other reasons (browser.*) stop them all. A check left without a reason could not run,
+ * so it is skipped.
  * @param {string[]} reasons
  * @returns {Outcomes}
  */
@@ -49,15 +51,25 @@ export function outcomesFor(reasons) {
  */
 export function readResult(result) {
   const overall = OVERALLS.includes(result?.overall) ? result.overall : "not_ready";
+  return { overall, checks: readOutcomes(result?.checks, CHECKS) };
+}
+
+/**
+ * Outcomes for the named checks from a `checks` object of a Result (or of a step message).
+ * @param {any} checks
+ * @param {readonly CheckName[]} names
+ * @returns {Outcomes} only `names` are filled
+ */
+export function readOutcomes(checks, names) {
   /** @type {Partial<Outcomes>} */
-  const checks = {};
-  for (const name of CHECKS) {
-    const check = result?.checks?.[name];
+  const outcomes = {};
+  for (const name of names) {
+    const check = checks?.[name];
     const status = RESULT_STATUSES.includes(check?.status) ? check.status : "skipped";
     const reasons = Array.isArray(check?.reasons)
       ? check.reasons.filter((/** @type {unknown} */ code) => typeof code === "string")
       : [];
-    checks[name] = { status, reasons };
+    outcomes[name] = { status, reasons };
   }
-  return { overall, checks: /** @type {Outcomes} */ (checks) };
+  return /** @type {Outcomes} */ (outcomes);
 }

@@ -1,0 +1,168 @@
+// Checks the browser runs alone when WebRTC cannot reach the server: the camera picture's light
+// from a small canvas, the microphone's level from WebAudio. The same numbers the server would
+// measure, so the same rules judge them (docs/protocol.md, POST /c/{token}/fallback).
+
+export const LOCAL_MEASURE_MS = 3000;
+const SAMPLE_EVERY_MS = 100;
+const CANVAS_WIDTH = 64;
+const CANVAS_HEIGHT = 48;
+const OVEREXPOSED_LEVEL = 250;
+const SILENCE_DBFS = -120;
+
+/**
+ * @typedef {object} LocalCamera
+ * @property {number} frames @property {number} duration_s @property {number | null} fps
+ * @property {number} width @property {number} height @property {number} mean_luma
+ * @property {number} center_luma @property {number} border_luma
+ * @property {number} overexposed_fraction @property {number} contrast
+ */
+
+/**
+ * @typedef {object} LocalMicrophone
+ * @property {number} windows @property {number} rms_dbfs @property {number} peak_dbfs
+ * @property {number} noise_floor_dbfs @property {number} clipping_fraction
+ */
+
+/**
+ * Measures `stream` for LOCAL_MEASURE_MS. `video` must be playing the stream (muted).
+ * @param {MediaStream} stream
+ * @param {HTMLVideoElement} video
+ * @returns {Promise<{camera: LocalCamera | null, microphone: LocalMicrophone | null}>}
+ */
+export async function measureLocally(stream, video) {
+  const [videoTrack] = stream.getVideoTracks();
+  const [audioTrack] = stream.getAudioTracks();
+  const canvas = document.createElement("canvas");
+  canvas.width = CANVAS_WIDTH;
+  canvas.height = CANVAS_HEIGHT;
+  const context = canvas.getContext("2d", { willReadFrequently: true });
+  const audio = audioTrack ? new AudioContext() : null;
+  const analyser = audio?.createAnalyser() ?? null;
+  if (audio && analyser) {
+    analyser.fftSize = 4096;
+    audio.createMediaStreamSource(new MediaStream([audioTrack])).connect(analyser);
+  }
+  /** @type {ReturnType<typeof lightOf>[]} */
+  const frames = [];
+  /** @type {number[]} */
+  const levels = [];
+  let peak = 0;
+  let clipped = 0;
+  let samples = 0;
+  const buffer = new Float32Array(analyser?.fftSize ?? 0);
+  const started = performance.now();
+  try {
+    while (performance.now() - started < LOCAL_MEASURE_MS) {
+      await new Promise((resolve) => setTimeout(resolve, SAMPLE_EVERY_MS));
+      if (context && video.readyState >= 2) {
+        context.drawImage(video, 0, 0, CANVAS_WIDTH, CANVAS_HEIGHT);
+        frames.push(lightOf(context.getImageData(0, 0, CANVAS_WIDTH, CANVAS_HEIGHT).data));
+      }
+      if (analyser) {
+        analyser.getFloatTimeDomainData(buffer);
+        let sum = 0;
+        for (const value of buffer) {
+          sum += value * value;
+          peak = Math.max(peak, Math.abs(value));
+          if (Math.abs(value) >= 0.891) clipped += 1; // -1 dBFS
+        }
+        samples += buffer.length;
+        levels.push(dbfs(Math.sqrt(sum / buffer.length)));
+      }
+    }
+  } finally {
+    await audio?.close();
+  }
+  const settings = videoTrack?.getSettings() ?? {};
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    camera: videoTrack
+      ? {
+          frames: frames.length,
+          duration_s: round(Math.min(seconds, 60)),
+          fps: typeof settings.frameRate === "number" ? round(Math.min(settings.frameRate, 240)) : null,
+          width: settings.width ?? video.videoWidth,
+          height: settings.height ?? video.videoHeight,
+          ...medianLight(frames),
+        }
+      : null,
+    microphone: levels.length
+      ? {
+          windows: levels.length,
+          rms_dbfs: round(Math.max(...levels)),
+          peak_dbfs: round(dbfs(peak)),
+          noise_floor_dbfs: round(percentile(levels, 10)),
+          clipping_fraction: samples ? clipped / samples : 0,
+        }
+      : null,
+  };
+}
+
+/**
+ * Light statistics of one RGBA picture, on the server's luma scale (BT.601, 0–255).
+ * @param {Uint8ClampedArray} rgba CANVAS_WIDTH x CANVAS_HEIGHT pixels
+ */
+function lightOf(rgba) {
+  const top = CANVAS_HEIGHT / 4;
+  const left = CANVAS_WIDTH / 4;
+  let total = 0;
+  let squares = 0;
+  let center = 0;
+  let centerCount = 0;
+  let overexposed = 0;
+  for (let y = 0; y < CANVAS_HEIGHT; y += 1) {
+    for (let x = 0; x < CANVAS_WIDTH; x += 1) {
+      const i = (y * CANVAS_WIDTH + x) * 4;
+      const luma = 16 + (65.481 * rgba[i] + 128.553 * rgba[i + 1] + 24.966 * rgba[i + 2]) / 255;
+      total += luma;
+      squares += luma * luma;
+      if (luma >= OVEREXPOSED_LEVEL) overexposed += 1;
+      if (y >= top && y < CANVAS_HEIGHT - top && x >= left && x < CANVAS_WIDTH - left) {
+        center += luma;
+        centerCount += 1;
+      }
+    }
+  }
+  const count = CANVAS_WIDTH * CANVAS_HEIGHT;
+  const mean = total / count;
+  return {
+    mean_luma: mean,
+    center_luma: center / centerCount,
+    border_luma: (total - center) / (count - centerCount),
+    overexposed_fraction: overexposed / count,
+    contrast: Math.sqrt(Math.max(0, squares / count - mean * mean)),
+  };
+}
+
+/** @param {ReturnType<typeof lightOf>[]} frames */
+function medianLight(frames) {
+  /** @param {(frame: ReturnType<typeof lightOf>) => number} pick */
+  const median = (pick) => (frames.length ? round(percentile(frames.map(pick), 50)) : 0);
+  return {
+    mean_luma: median((f) => f.mean_luma),
+    center_luma: median((f) => f.center_luma),
+    border_luma: median((f) => f.border_luma),
+    overexposed_fraction: frames.length ? percentile(frames.map((f) => f.overexposed_fraction), 50) : 0,
+    contrast: median((f) => f.contrast),
+  };
+}
+
+/**
+ * @param {number[]} values non-empty
+ * @param {number} p 0..100
+ */
+function percentile(values, p) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.round((p / 100) * (sorted.length - 1))));
+  return sorted[index];
+}
+
+/** @param {number} rms 0..1 full scale */
+function dbfs(rms) {
+  return rms > 0 ? Math.max(SILENCE_DBFS, Math.min(0, 20 * Math.log10(rms))) : SILENCE_DBFS;
+}
+
+/** @param {number} value */
+function round(value) {
+  return Math.round(value * 10) / 10;
+}
