@@ -30,10 +30,13 @@ $(STAMP): pyproject.toml
 	touch $@
 
 # Browser tests drive Debian's Chromium; without root, Playwright's own build is the fallback.
-# tests/isolated.sh needs `unshare` (util-linux) and `ip` (iproute2).
+# tests/isolated.sh needs `unshare` (util-linux) and `ip` (iproute2). The relay test starts its own
+# `turnserver` (Debian's coturn) inside the namespace; the system service the package may start
+# (under systemd it does) is never used, so it may be stopped or disabled.
 system-deps: install
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v turnserver >/dev/null || missing="$$missing coturn"; \
 	command -v ip >/dev/null || missing="$$missing iproute2"; \
 	command -v unshare >/dev/null || missing="$$missing util-linux"; \
 	if [ -z "$$missing" ]; then :; \

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,6 +14,15 @@ from urllib.parse import urlsplit
 ENV_PREFIX = "GREENROOM_"
 VERDICT_GRACE_SECONDS = 8.0
 """How long after the measurement window a verdict waits for media that is slow to arrive."""
+MIN_TURN_SECRET_LENGTH = 16
+"""A leaked username/password pair allows an offline guess of the secret; keep guessing hopeless."""
+
+_HOST = r"(?:\[(?P<ipv6>[0-9A-Fa-f:.]+)\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)"
+_PORT = r"(?::(?P<port>[0-9]{1,5}))?"
+STUN_URL = re.compile(rf"stuns?:{_HOST}{_PORT}")
+"""RFC 7064: `stun:host[:port]` or `stuns:host[:port]`, no path, no query."""
+TURN_URL = re.compile(rf"turns?:{_HOST}{_PORT}(?:\?transport=(?:udp|tcp))?")
+"""RFC 7065: `turn:host[:port][?transport=udp|tcp]`, likewise `turns:`."""
 
 
 class ConfigError(ValueError):
@@ -39,6 +49,14 @@ class Settings:
     """Local addresses offered as ICE host candidates; empty means every interface."""
     log_level: str = "INFO"
     """Python logging level name."""
+    stun_urls: tuple[str, ...] = field(default=())
+    """STUN servers the candidate's browser may use (`stun:host[:port]`); empty means none."""
+    turn_urls: tuple[str, ...] = field(default=())
+    """TURN servers for browsers that cannot reach us directly (`turn:host[:port][?transport=]`)."""
+    turn_secret: str = field(default="", repr=False)
+    """coturn's `static-auth-secret`; pages get credentials derived from it, never the secret."""
+    turn_credential_seconds: int = 3600
+    """How long a TURN credential handed to a page stays valid for starting a relay."""
 
     def __post_init__(self) -> None:
         if not 0 < self.port < 65536:
@@ -65,6 +83,23 @@ class Settings:
                 raise ConfigError(f"ICE address {address!r} is not an IP address") from exc
         if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             raise ConfigError(f"unknown log level {self.log_level!r}")
+        self._check_ice_servers()
+
+    def _check_ice_servers(self) -> None:
+        for number, url in enumerate(self.stun_urls, 1):
+            _check_url(STUN_URL, url, f"STUN URL #{number}", "stun:host[:port]")
+        for number, url in enumerate(self.turn_urls, 1):
+            _check_url(TURN_URL, url, f"TURN URL #{number}", "turn:host[:port][?transport=udp|tcp]")
+        if self.turn_urls and not self.turn_secret:
+            raise ConfigError("TURN URLs need the TURN secret (coturn's static-auth-secret)")
+        if self.turn_secret and not self.turn_urls:
+            raise ConfigError("a TURN secret is set but no TURN URLs: set both or neither")
+        if self.turn_secret and len(self.turn_secret) < MIN_TURN_SECRET_LENGTH:
+            raise ConfigError(
+                f"the TURN secret must be at least {MIN_TURN_SECRET_LENGTH} characters long"
+            )
+        if not 60 <= self.turn_credential_seconds <= 86400:
+            raise ConfigError("TURN credential seconds must be from 60 to 86400")
 
     @property
     def base_url(self) -> str:
@@ -80,6 +115,21 @@ class Settings:
                 values[f.name] = _parse(f.name, f.type, raw)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
+
+
+def _check_url(shape: re.Pattern[str], url: str, what: str, expected: str) -> None:
+    # Errors name the URL by position, never by value: a mistyped one may carry a pasted secret.
+    match = shape.fullmatch(url)
+    if match is None:
+        raise ConfigError(f"{what} does not have the shape {expected}")
+    if match.group("ipv6") is not None:
+        try:
+            ipaddress.IPv6Address(match.group("ipv6"))
+        except ValueError:
+            raise ConfigError(f"{what} has a malformed IPv6 address") from None
+    port = match.group("port")
+    if port is not None and not 0 < int(port) < 65536:
+        raise ConfigError(f"{what} has a port outside 1-65535")
 
 
 def _parse(name: str, type_name: object, raw: str) -> Any:

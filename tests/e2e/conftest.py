@@ -10,13 +10,15 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator, Mapping
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.support.coturn import Coturn, running_coturn
 from tests.support.media_files import write_wav, write_y4m
 from tests.support.synthetic import scene, silence, speech_like, uniform
 
@@ -74,12 +76,9 @@ def free_port() -> int:
         return port
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+@contextmanager
+def greenroom_server(workdir: Path, extra_env: Mapping[str, str]) -> Iterator[Server]:
     """`greenroom serve` started as a user starts it, on a free port, media kept on loopback."""
-    if os.environ.get("GREENROOM_ISOLATED") != "1":
-        pytest.fail("browser tests run inside tests/isolated.sh (loopback only); use `make test`")
-    workdir = tmp_path_factory.mktemp("server")
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     env = {
@@ -87,6 +86,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "GREENROOM_DATABASE_URL": f"sqlite:///{workdir / 'e2e.db'}",
         "GREENROOM_PORT": str(port),
         "GREENROOM_ICE_ADDRESSES": "127.0.0.1",
+        **extra_env,
     }
     subprocess.run([GREENROOM, "migrate"], env=env, check=True, capture_output=True)
     created = subprocess.run(
@@ -118,6 +118,48 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         process.wait(timeout=15)
 
 
+StartServer = Callable[[Mapping[str, str]], Server]
+
+
+@pytest.fixture(scope="session")
+def start_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StartServer]:
+    """Starts Greenroom servers with extra `GREENROOM_*` settings; all stop when the session ends.
+
+    Tests that need a differently configured server get one of their own, and the plain `server`
+    stays shared.
+    """
+    if os.environ.get("GREENROOM_ISOLATED") != "1":
+        pytest.fail("browser tests run inside tests/isolated.sh (loopback only); use `make test`")
+    with ExitStack() as servers:
+
+        def start(extra_env: Mapping[str, str]) -> Server:
+            workdir = tmp_path_factory.mktemp("server")
+            return servers.enter_context(greenroom_server(workdir, extra_env))
+
+        yield start
+
+
+@pytest.fixture(scope="session")
+def server(start_server: StartServer) -> Server:
+    """The Greenroom server most browser tests share, with default settings."""
+    return start_server({})
+
+
+@pytest.fixture(scope="session")
+def coturn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Coturn]:
+    """Debian's coturn on loopback with a random shared secret, for the TURN relay path."""
+    with running_coturn(tmp_path_factory.mktemp("coturn")) as turn:
+        yield turn
+
+
+@pytest.fixture(scope="session")
+def relay_server(start_server: StartServer, coturn: Coturn) -> Server:
+    """A Greenroom server that hands the page TURN credentials for `coturn`."""
+    return start_server(
+        {"GREENROOM_TURN_URLS": ",".join(coturn.urls), "GREENROOM_TURN_SECRET": coturn.secret}
+    )
+
+
 @pytest.fixture(scope="session")
 def media_files(tmp_path_factory: pytest.TempPathFactory) -> MediaFiles:
     """Two seconds of each scene, every frame with its own sensor noise so none reads as frozen."""
@@ -136,11 +178,14 @@ def media_files(tmp_path_factory: pytest.TempPathFactory) -> MediaFiles:
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, Any, Any]:
-    """On failure, show the server's log next to the test's own output."""
+    """On failure, show the logs of the servers the test used next to its own output."""
     report = yield
-    server_fixture = getattr(item, "funcargs", {}).get("server")
-    if report.failed and isinstance(server_fixture, Server):
-        report.sections.append(
-            ("greenroom server log", server_fixture.log_path.read_text()[-8000:])
-        )
+    if report.failed:
+        for name, value in getattr(item, "funcargs", {}).items():
+            if isinstance(value, Server):
+                report.sections.append(
+                    (f"{name}: greenroom log", value.log_path.read_text()[-8000:])
+                )
+            elif isinstance(value, Coturn):
+                report.sections.append((f"{name}: turnserver log", value.log()[-8000:]))
     return report

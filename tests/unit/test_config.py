@@ -121,3 +121,126 @@ def test_config_error_is_a_value_error() -> None:
 def test_session_seconds_must_be_a_finite_positive_limit(seconds: str) -> None:
     with pytest.raises(ConfigError, match="session seconds"):
         Settings.load({"GREENROOM_SESSION_SECONDS": seconds})
+
+
+TURN_SECRET = "s3cret-s3cret-s3cret"
+
+
+def test_ice_servers_are_off_by_default() -> None:
+    settings = Settings()
+    assert (settings.stun_urls, settings.turn_urls, settings.turn_secret) == ((), (), "")
+    assert settings.turn_credential_seconds == 3600
+
+
+def test_ice_server_settings_from_the_environment() -> None:
+    settings = Settings.load(
+        {
+            "GREENROOM_STUN_URLS": "stun:stun.example.com, stuns:[2001:db8::1]:5349",
+            "GREENROOM_TURN_URLS": (
+                "turn:turn.example.com:3478?transport=udp,"
+                "turn:turn.example.com:3478?transport=tcp,turns:203.0.113.7:443?transport=tcp"
+            ),
+            "GREENROOM_TURN_SECRET": TURN_SECRET,
+            "GREENROOM_TURN_CREDENTIAL_SECONDS": "900",
+        }
+    )
+    assert settings.stun_urls == ("stun:stun.example.com", "stuns:[2001:db8::1]:5349")
+    assert settings.turn_urls == (
+        "turn:turn.example.com:3478?transport=udp",
+        "turn:turn.example.com:3478?transport=tcp",
+        "turns:203.0.113.7:443?transport=tcp",
+    )
+    assert settings.turn_secret == TURN_SECRET
+    assert settings.turn_credential_seconds == 900
+
+
+def test_the_turn_secret_stays_out_of_repr() -> None:
+    settings = Settings(turn_urls=("turn:127.0.0.1",), turn_secret=TURN_SECRET)
+    assert TURN_SECRET not in repr(settings)
+    assert TURN_SECRET not in str(settings)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "stun.example.com",
+        "stun://stun.example.com",
+        "stun:",
+        "stun:stun.example.com:",
+        "stun:stun.example.com:0",
+        "stun:stun.example.com:65536",
+        "stun:stun.example.com?transport=udp",
+        "stun:stun.example.com/path",
+        "stun:user@stun.example.com",
+        "stun:[2001:db8::zz]",
+        "turn:turn.example.com",
+        "STUN:stun.example.com",
+    ],
+)
+def test_stun_urls_must_be_stun_urls(url: str) -> None:
+    with pytest.raises(ConfigError, match=r"STUN URL #1"):
+        Settings.load({"GREENROOM_STUN_URLS": url})
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "turn.example.com:3478",
+        "turn://turn.example.com",
+        "http://turn.example.com",
+        "stun:turn.example.com",
+        "turn:",
+        "turn:turn.example.com:99999",
+        "turn:turn.example.com?transport=sctp",
+        "turn:turn.example.com?transport=",
+        "turn:turn.example.com?foo=bar",
+        "turn:user:password@turn.example.com",
+        "turn:-turn.example.com",
+    ],
+)
+def test_turn_urls_must_be_turn_urls(url: str) -> None:
+    with pytest.raises(ConfigError, match=r"TURN URL #2") as raised:
+        Settings.load(
+            {
+                "GREENROOM_TURN_URLS": f"turn:turn.example.com,{url}",
+                "GREENROOM_TURN_SECRET": TURN_SECRET,
+            }
+        )
+    assert "example" not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "turn:127.0.0.1",
+        "turn:[::1]:3478",
+        "turn:turn.example.com:1?transport=tcp",
+        "turns:turn.example.com:65535?transport=tcp",
+        "turns:turn",
+    ],
+)
+def test_turn_urls_of_every_allowed_shape(url: str) -> None:
+    assert Settings(turn_urls=(url,), turn_secret=TURN_SECRET).turn_urls == (url,)
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"GREENROOM_TURN_URLS": "turn:127.0.0.1"}, "need the TURN secret"),
+        ({"GREENROOM_TURN_SECRET": TURN_SECRET}, "no TURN URLs"),
+        ({"GREENROOM_TURN_URLS": "turn:127.0.0.1", "GREENROOM_TURN_SECRET": "short"}, "at least"),
+        ({"GREENROOM_TURN_CREDENTIAL_SECONDS": "59"}, "credential seconds"),
+        ({"GREENROOM_TURN_CREDENTIAL_SECONDS": "86401"}, "credential seconds"),
+        ({"GREENROOM_TURN_CREDENTIAL_SECONDS": "1h"}, "GREENROOM_TURN_CREDENTIAL_SECONDS"),
+    ],
+)
+def test_turn_settings_that_cannot_work_are_refused(env: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message) as raised:
+        Settings.load(env)
+    assert "short" not in str(raised.value)
+    assert TURN_SECRET not in str(raised.value)
+
+
+@pytest.mark.parametrize("seconds", ["60", "86400"])
+def test_turn_credential_seconds_at_the_limits(seconds: str) -> None:
+    assert Settings.load({"GREENROOM_TURN_CREDENTIAL_SECONDS": seconds}).turn_credential_seconds
