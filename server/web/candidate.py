@@ -9,9 +9,10 @@ from pathlib import Path
 from aiohttp import web
 
 from server.errors import NotFound
-from server.keys import engine_key, peers_key
+from server.keys import engine_key, peers_key, settings_key
 from server.media.fallback import fallback_result, parse_fallback
 from server.media.offer import MAX_BODY_BYTES, parse_offer
+from server.media.turn import ice_servers_for_browser
 from server.store.attempts import record_attempt
 from server.store.checks import Check, check_by_token, mark_in_progress
 from server.store.ids import new_id
@@ -67,7 +68,10 @@ async def info(request: web.Request) -> web.Response:
             "locale": check.locale,
             "starts_at": check.starts_at.isoformat(),
             "duration_minutes": check.duration_minutes,
-            "ice_servers": [],
+            # Fresh, short-lived TURN credentials on every request; the page asks again at Start.
+            "ice_servers": ice_servers_for_browser(
+                request.app[settings_key], datetime.now(UTC), check.id
+            ),
         },
         headers={"Cache-Control": "no-store"},
     )

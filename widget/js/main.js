@@ -56,7 +56,7 @@ async function boot() {
  * @param {string} page.locale
  * @param {Translate} page.t
  * @param {(key: string) => boolean} page.has
- * @param {{offer: string, fallback: string}} page.endpoints
+ * @param {{info: string, offer: string, fallback: string}} page.endpoints
  * @param {CheckInfo | null} page.info
  * @param {unknown} page.infoError
  */
@@ -68,6 +68,8 @@ function mountCheckPage({ root, locale, t, has, endpoints, info, infoError }) {
   /** @type {"idle" | "running" | "speakers" | "local" | "verdict" | "failed" | "finished"} */
   let phase = "idle";
   let connected = false;
+  /** @type {RTCIceServer[]} */
+  let iceServers = info?.iceServers ?? [];
   /** @type {MediaStream | null} */
   let stream = null;
   /** @type {CheckConnection | null} */
@@ -105,6 +107,8 @@ function mountCheckPage({ root, locale, t, has, endpoints, info, infoError }) {
     phase = "running";
     // getUserMedia first, while the click still counts as a user gesture.
     const capture = openCameraAndMicrophone();
+    // TURN credentials are short-lived: the page may have been open for a while.
+    const current = fetchCheckInfo(endpoints.info).catch(() => info);
     ui.start.disabled = true;
     ui.start.hidden = true;
     renderOutcomes(allChecks("running", []), false);
@@ -116,6 +120,8 @@ function mountCheckPage({ root, locale, t, has, endpoints, info, infoError }) {
       if (phase === "running") fail("message.devices", outcomesFor(reasonsForMediaError(error)));
       return;
     }
+    const mediaMs = performance.now() - asked;
+    iceServers = ((await current) ?? info).iceServers;
     if (phase !== "running") return release();
     showPrompt("prompt.say_name");
 
@@ -123,8 +129,8 @@ function mountCheckPage({ root, locale, t, has, endpoints, info, infoError }) {
     try {
       connection = new CheckConnection({
         stream,
-        iceServers: info.iceServers,
-        mediaMs: performance.now() - asked,
+        iceServers,
+        mediaMs,
         sendOffer: (offer, signal) =>
           postOfferPatiently(endpoints.offer, offer, signal, (waitMs) =>
             showMessage("message.waiting", { seconds: Math.ceil(waitMs / 1000) }),
@@ -227,7 +233,7 @@ function mountCheckPage({ root, locale, t, has, endpoints, info, infoError }) {
     const blocked = result.checks.network.reasons.includes("network.blocked");
     ui.itAdvice.hidden = !blocked;
     if (blocked) {
-      const relays = (info?.iceServers ?? []).flatMap((server) => [server.urls ?? []].flat());
+      const relays = iceServers.flatMap((server) => [server.urls ?? []].flat());
       setText(ui.itServers, t, "it.servers", { servers: [location.host, ...relays].join(", ") });
     }
     ui.finish.hidden = false;
@@ -258,6 +264,7 @@ function mountCheckPage({ root, locale, t, has, endpoints, info, infoError }) {
       releaseMedia();
       showVerdict(readResult(result));
       showMessage(why === "busy" ? "message.busy_local" : "message.blocked_local");
+      ui.retry.hidden = false;
     } catch {
       if (phase === "local") fail("message.server", allChecks("fail", []));
     }
