@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from typing import Any
 
@@ -112,3 +113,36 @@ async def test_unanswered_speakers_warn(
     result = await verdict_of(impatient_client, seeded, peer("ignore"))
     assert result["checks"]["speakers"]["reasons"] == ["speakers.not_confirmed"]
     assert result["overall"] == "warnings"
+
+
+async def test_a_page_that_says_goodbye_is_let_go_at_once(
+    client: TestClient[Any, Any], seeded: Seeded
+) -> None:
+    candidate = peer()
+    try:
+        await candidate.connect(client, seeded.check.token)
+        await candidate.next_message("metrics", within=10)
+        session = client.app[peers_key].get(candidate.session_id)
+        assert session is not None
+        candidate.send({"type": "bye"})
+        async with asyncio.timeout(1.0):
+            await session.wait_closed()
+        assert len(client.app[peers_key]) == 0
+    finally:
+        await candidate.close()
+
+
+async def test_a_page_that_talks_nonsense_is_ignored(
+    client: TestClient[Any, Any], seeded: Seeded
+) -> None:
+    candidate = peer()
+    try:
+        await candidate.connect(client, seeded.check.token)
+        await candidate.next_message("metrics", within=10)
+        for junk in ("{", "[]", '{"type": "pong", "seq": -1}', "x" * 70_000, '{"type": 1}'):
+            candidate.channel.send(junk)
+        candidate.channel.send(b"\x00\x01")
+        verdict = await candidate.next_message("verdict", within=20)
+    finally:
+        await candidate.close()
+    assert verdict["result"]["overall"] == "ready"

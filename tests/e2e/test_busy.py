@@ -1,0 +1,64 @@
+"""A full server: the page waits as asked and tries again; it gets in when a slot frees up, and
+checks in the browser alone when none does."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.async_api import async_playwright, expect
+
+from tests.e2e.conftest import CHROMIUM_FLAGS, MediaFiles, StartServer, chromium_path
+from tests.e2e.test_check_page import create_check
+
+pytestmark = pytest.mark.e2e
+
+
+async def test_the_page_waits_for_a_free_slot(
+    start_server: StartServer, media_files: MediaFiles
+) -> None:
+    server = start_server({"GREENROOM_MAX_SESSIONS": "1"})
+    first, second, third = create_check(server), create_check(server), create_check(server)
+    flags = [
+        *CHROMIUM_FLAGS,
+        f"--use-file-for-fake-video-capture={media_files.well_lit}",
+        f"--use-file-for-fake-audio-capture={media_files.speech}",
+    ]
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=chromium_path(), args=flags)
+        try:
+            holder = await browser.new_page()
+            await holder.goto(first["candidate_url"])
+            await holder.get_by_test_id("start-check").click()
+            await expect(holder.get_by_test_id("confirm-speakers")).to_be_visible(timeout=20_000)
+
+            waiting = await browser.new_page()
+            await waiting.goto(second["candidate_url"])
+            await waiting.get_by_test_id("start-check").click()
+            await expect(waiting.get_by_test_id("message")).to_contain_text(
+                re.compile(r"busy.*again in \d+ seconds")
+            )
+            # The first candidate leaves; their session ends at once and frees the slot.
+            await holder.close()
+            await expect(waiting.get_by_test_id("confirm-speakers")).to_be_visible(timeout=20_000)
+            await expect(waiting.get_by_test_id("message")).to_be_hidden()
+
+            # Nobody leaves now: after its retries the third page checks what it can locally.
+            patient = await browser.new_page()
+            await patient.goto(third["candidate_url"])
+            await patient.get_by_test_id("start-check").click()
+            await expect(patient.get_by_test_id("overall")).to_be_visible(timeout=40_000)
+            await expect(patient.get_by_test_id("status-network")).to_have_attribute(
+                "data-status", "skipped"
+            )
+            await expect(patient.get_by_test_id("status-camera")).to_have_attribute(
+                "data-status", "pass"
+            )
+        finally:
+            await browser.close()
+    log = server.log_path.read_text()
+    assert "the page left" in log
+    assert log.count("POST /c/…/offer 503") >= 1 + 4, "the second page once, the third 1 + 3 times"
+    result = server.api("GET", f"/api/v1/checks/{third['id']}")["latest_result"]
+    assert result["checks"]["network"]["reasons"] == ["network.server_busy"]
+    assert result["checks"]["camera"]["metrics"]["measured_by"] == "browser"
