@@ -46,12 +46,23 @@ class Conflict(GreenroomError):
     code = "conflict"
 
 
-class Busy(GreenroomError):
-    """The media server is at capacity; the client should retry after `retry_after` seconds."""
-
-    status = 503
-    code = "busy"
+class RetryLater(GreenroomError):
+    """A refusal for now: the client may ask again after `retry_after` seconds."""
 
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class Busy(RetryLater):
+    """The media server is at capacity."""
+
+    status = 503
+    code = "busy"
+
+
+class TooManyAttempts(RetryLater):
+    """One check link is storing attempts faster than a candidate can take them."""
+
+    status = 429
+    code = "too_many_attempts"

@@ -43,6 +43,16 @@ async def settle_status(engine: AsyncEngine, check_id: str) -> None:
         )
 
 
+async def attempts_since(engine: AsyncEngine, check_id: str, since: datetime) -> int:
+    async with engine.connect() as conn:
+        query = (
+            sa.select(sa.func.count())
+            .select_from(attempts)
+            .where(attempts.c.check_id == check_id, attempts.c.finished_at >= since)
+        )
+        return int((await conn.execute(query)).scalar_one())
+
+
 async def latest_result(engine: AsyncEngine, check_id: str) -> dict[str, Any] | None:
     async with engine.connect() as conn:
         query = _latest(attempts.c.result, check_id)

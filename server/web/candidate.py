@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from aiohttp import web
 
-from server.errors import NotFound
+from server.errors import NotFound, TooManyAttempts
 from server.keys import engine_key, peers_key, settings_key
 from server.media.fallback import fallback_result, parse_fallback
 from server.media.offer import MAX_BODY_BYTES, parse_offer
 from server.media.turn import ice_servers_for_browser
-from server.store.attempts import record_attempt
+from server.store.attempts import attempts_since, record_attempt
 from server.store.checks import Check, check_by_token, mark_in_progress
 from server.store.ids import new_id
 from server.user_agent import describe_browser
@@ -23,6 +23,8 @@ WIDGET_DIR = Path(__file__).resolve().parents[2] / "widget"
 STATIC_DIR = WIDGET_DIR.parent / "static"
 CHECK_PAGE = WIDGET_DIR / "check.html"
 MAX_FALLBACK_BYTES = 4096
+# A local check takes seconds and a person to start it: more than this a minute is a script.
+MAX_FALLBACKS_PER_MINUTE = 6
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 PAGE_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -95,9 +97,15 @@ async def fallback(request: web.Request) -> web.Response:
     """Stores a check the browser had to run alone, because WebRTC could not reach us."""
     check = await require_check(request)
     measured = parse_fallback(await read_json_object(request, MAX_FALLBACK_BYTES))
+    engine = request.app[engine_key]
+    now = datetime.now(UTC)
+    if (
+        await attempts_since(engine, check.id, now - timedelta(minutes=1))
+        >= MAX_FALLBACKS_PER_MINUTE
+    ):
+        raise TooManyAttempts("too many attempts for this check; wait a minute", retry_after=60)
     # A session still trying to connect for this check would end later without a verdict.
     await request.app[peers_key].close_check(check.id)
-    now = datetime.now(UTC)
     result = fallback_result(
         measured,
         check_id=check.id,
@@ -106,5 +114,5 @@ async def fallback(request: web.Request) -> web.Response:
         finished_at=now,
         browser=describe_browser(request.headers.get("User-Agent", "")),
     )
-    await record_attempt(request.app[engine_key], result)
+    await record_attempt(engine, result)
     return web.json_response({"result": result}, status=201, headers={"Cache-Control": "no-store"})
