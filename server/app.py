@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
-from server.config import VERDICT_GRACE_SECONDS, Settings
-from server.keys import engine_key, peers_key, settings_key
+from server.config import SPEAKERS_SECONDS, VERDICT_GRACE_SECONDS, Settings
+from server.keys import engine_key, fallback_lock_key, peers_key, settings_key
 from server.media.ice import restrict_host_addresses
 from server.media.peers import Peers
 from server.media.session import SessionLimits
@@ -50,6 +50,7 @@ async def media(app: web.Application) -> AsyncIterator[None]:
             verdict_deadline=settings.measure_seconds + VERDICT_GRACE_SECONDS,
             connect_seconds=CONNECT_SECONDS,
             session_seconds=settings.session_seconds,
+            speakers_seconds=SPEAKERS_SECONDS,
         ),
         ice_servers=[],
         on_result=store,
@@ -74,6 +75,7 @@ async def healthz(request: web.Request) -> web.Response:
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(middlewares=[security_headers, errors], client_max_size=256 * 1024)
     app[settings_key] = settings
+    app[fallback_lock_key] = asyncio.Lock()
     # Order matters: media sessions store results, so they close before the database does.
     app.cleanup_ctx.extend([database, media])
     app.router.add_get("/healthz", healthz)

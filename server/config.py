@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 ENV_PREFIX = "GREENROOM_"
 VERDICT_GRACE_SECONDS = 8.0
 """How long after the measurement window a verdict waits for media that is slow to arrive."""
+SPEAKERS_SECONDS = 60.0
+"""How long the speakers step waits for the chime to be heard or the candidate to answer."""
 MIN_TURN_SECRET_LENGTH = 16
 """A leaked username/password pair allows an offline guess of the secret; keep guessing hopeless."""
 
@@ -71,10 +73,12 @@ class Settings:
             raise ConfigError("session seconds must be above 0 and at most 86400")
         if not 1.0 <= self.measure_seconds <= 60.0:
             raise ConfigError("measure seconds must be from 1 to 60")
-        if self.measure_seconds + VERDICT_GRACE_SECONDS >= self.session_seconds:
+        slowest_verdict = self.measure_seconds + VERDICT_GRACE_SECONDS + SPEAKERS_SECONDS
+        if slowest_verdict >= self.session_seconds:
             raise ConfigError(
-                f"session seconds must exceed measure seconds + {VERDICT_GRACE_SECONDS:g}, "
-                "or a slow start is cut off before its verdict"
+                f"session seconds must exceed measure seconds + "
+                f"{VERDICT_GRACE_SECONDS + SPEAKERS_SECONDS:g} (the grace for slow media and the "
+                "speakers step), or a slow check is cut off before its verdict"
             )
         for address in self.ice_addresses:
             try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -11,3 +13,4 @@ from server.media.peers import Peers
 settings_key = web.AppKey("settings", Settings)
 engine_key = web.AppKey("engine", AsyncEngine)
 peers_key = web.AppKey("peers", Peers)
+fallback_lock_key = web.AppKey("fallback_lock", asyncio.Lock)

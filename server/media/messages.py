@@ -82,5 +82,7 @@ def _stats(data: dict[str, Any]) -> Stats:
 def _bounded(value: object, upper: float) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    number = float(value)
-    return number if math.isfinite(number) and 0 <= number <= upper else None
+    # Compared before converting: a 400-digit JSON integer does not fit in a float.
+    if not (isinstance(value, float) and math.isfinite(value)) and not isinstance(value, int):
+        return None
+    return float(value) if 0 <= value <= upper else None

@@ -20,6 +20,7 @@ MAX_OUTSTANDING_PINGS = 8
 class StreamCounters:
     """One incoming RTP stream's receive statistics (RFC 3550), as the server counts them."""
 
+    ssrc: int
     kind: str
     clock_rate: int
     packets_received: int
@@ -82,7 +83,7 @@ class NetworkSummary:
     bitrate_kbps: float | None
     """Upload: what the server received from the browser."""
     download_kbps: float | None
-    """What the server sent back, capped by what the browser says arrived."""
+    """What the server sent back; what the browser says arrived is in `browser`."""
     download_loss_pct: float | None
     candidate_type: str | None
     transport: str | None
@@ -166,10 +167,17 @@ def jitter_ms(streams: tuple[StreamCounters, ...]) -> float | None:
     return max(video) if video else None
 
 
-def loss_pct(streams: tuple[StreamCounters, ...]) -> float | None:
-    received = sum(s.packets_received for s in streams)
-    lost = sum(max(0, s.packets_lost) for s in streams)
-    if received + lost == 0:
+def loss_pct(before: tuple[StreamCounters, ...], after: tuple[StreamCounters, ...]) -> float | None:
+    """Packets lost between two samples, over every stream; a stream new since `before` counts
+    from its start."""
+    earlier = {s.ssrc: s for s in before}
+    received = lost = 0
+    for stream in after:
+        start = earlier.get(stream.ssrc)
+        received += stream.packets_received - (start.packets_received if start else 0)
+        lost += max(0, stream.packets_lost) - (max(0, start.packets_lost) if start else 0)
+    lost = max(0, lost)
+    if received + lost <= 0:
         return None
     return 100.0 * lost / (received + lost)
 
@@ -192,9 +200,6 @@ def summarise(
         seconds = last.at - first.at
         upload = kbps(first.bytes_received, last.bytes_received, seconds)
         download = kbps(first.bytes_sent, last.bytes_sent, seconds)
-    if download is not None and browser.download_kbps is not None:
-        # The browser cannot have received more than we sent; it can say it got less.
-        download = min(download, browser.download_kbps)
     transport = candidate.transport if candidate else None
     if candidate and candidate.type == "relay" and browser.relay_protocol is not None:
         # Between the browser and its TURN server: only the browser can see that leg.
@@ -202,7 +207,9 @@ def summarise(
     return NetworkSummary(
         rtt_ms=rtt,
         jitter_ms=None if last is None else jitter_ms(last.streams),
-        packet_loss_pct=None if last is None else loss_pct(last.streams),
+        packet_loss_pct=None
+        if last is None
+        else loss_pct(first.streams if first else (), last.streams),
         bitrate_kbps=upload,
         download_kbps=download,
         download_loss_pct=None

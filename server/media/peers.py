@@ -66,10 +66,15 @@ class Peers:
         log.info("session %s started (%d live)", session.id, len(self._sessions))
         return session
 
-    async def close_check(self, check_id: str) -> None:
-        await asyncio.gather(
-            *(s.close() for s in list(self._sessions.values()) if s.check_id == check_id)
+    def connected(self, check_id: str) -> bool:
+        return any(
+            s.check_id == check_id and s.pc.connectionState == "connected"
+            for s in self._sessions.values()
         )
+
+    async def close_check(self, check_id: str) -> None:
+        sessions = [s for s in self._sessions.values() if s.check_id == check_id]
+        await asyncio.gather(*(s.close() for s in sessions))
 
     async def close_all(self) -> None:
         await asyncio.gather(*(s.close() for s in list(self._sessions.values())))

@@ -29,6 +29,7 @@ def inbound_streams(pc: RTCPeerConnection) -> tuple[StreamCounters, ...]:
                 continue
             streams.append(
                 StreamCounters(
+                    ssrc=ssrc,
                     kind=transceiver.kind,
                     clock_rate=int(stats._clockrate),
                     packets_received=int(stats.packets_received),

@@ -60,7 +60,7 @@ class SessionLimits:
     """Seconds the browser has to complete ICE and DTLS after the answer."""
     session_seconds: float
     """Hard limit on the whole session."""
-    speakers_seconds: float = 60.0
+    speakers_seconds: float
     """How long the speakers step waits for the chime to be heard or the candidate to answer."""
 
 
@@ -159,10 +159,12 @@ class MediaSession:
                 task.cancel()
             await asyncio.gather(*others, return_exceptions=True)
             await self.pc.close()
+            stored = False
             if self._storing is not None:
                 # A verdict being stored is the attempt's whole point: let it finish.
-                await asyncio.gather(self._storing, return_exceptions=True)
-            elif self.result is None:
+                outcome = await asyncio.gather(self._storing, return_exceptions=True)
+                stored = not isinstance(outcome[0], BaseException)
+            if not stored:
                 await self._on_abandoned(self.check_id)
         except Exception:
             log.exception("session %s: error while closing", self.id)
@@ -194,6 +196,13 @@ class MediaSession:
         self._spawn("metrics", self._send_metrics)
 
     def _on_message(self, raw: str | bytes) -> None:
+        # An exception here would unwind into aiortc's transport and end the connection.
+        try:
+            self._handle(raw)
+        except Exception:
+            log.exception("session %s: a page message could not be handled", self.id)
+
+    def _handle(self, raw: str | bytes) -> None:
         message = parse_message(raw)
         if isinstance(message, Pong):
             self.pings.answered(message.seq, time.monotonic())
@@ -274,8 +283,9 @@ class MediaSession:
     async def _run_steps(self) -> None:
         """Measure camera, light and microphone; then the speakers; then store the verdict."""
         first_sample = await self._measure()
-        # The network's figures cover the same window as the media's; the round trip goes on.
+        # The network's figures cover the same window as the media's.
         last_sample = await probe.sample(self.pc)
+        rtts_ms, browser_report = self.pings.rtts_ms, self.browser_report
         media = judge_media(self.video.summary(), self.audio.summary())
         self._chime = ChimeDetector(self.audio.sample_rate)
         self._send(
@@ -292,10 +302,10 @@ class MediaSession:
         network = summarise(
             first=first_sample,
             last=last_sample,
-            ping_rtts_ms=self.pings.rtts_ms,
+            ping_rtts_ms=rtts_ms,
             candidate=probe.selected_candidate(self.pc),
             timings=self._timings(),
-            browser=self.browser_report,
+            browser=browser_report,
         )
         self.result = build_result(
             check_id=self.check_id,

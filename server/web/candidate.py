@@ -8,8 +8,8 @@ from pathlib import Path
 
 from aiohttp import web
 
-from server.errors import NotFound, TooManyAttempts
-from server.keys import engine_key, peers_key, settings_key
+from server.errors import Conflict, NotFound, TooManyAttempts
+from server.keys import engine_key, fallback_lock_key, peers_key, settings_key
 from server.media.fallback import fallback_result, parse_fallback
 from server.media.offer import MAX_BODY_BYTES, parse_offer
 from server.media.turn import ice_servers_for_browser
@@ -97,22 +97,24 @@ async def fallback(request: web.Request) -> web.Response:
     """Stores a check the browser had to run alone, because WebRTC could not reach us."""
     check = await require_check(request)
     measured = parse_fallback(await read_json_object(request, MAX_FALLBACK_BYTES))
-    engine = request.app[engine_key]
-    now = datetime.now(UTC)
-    if (
-        await attempts_since(engine, check.id, now - timedelta(minutes=1))
-        >= MAX_FALLBACKS_PER_MINUTE
-    ):
-        raise TooManyAttempts("too many attempts for this check; wait a minute", retry_after=60)
-    # A session still trying to connect for this check would end later without a verdict.
-    await request.app[peers_key].close_check(check.id)
-    result = fallback_result(
-        measured,
-        check_id=check.id,
-        attempt_id=new_id(),
-        started_at=now,
-        finished_at=now,
-        browser=describe_browser(request.headers.get("User-Agent", "")),
-    )
-    await record_attempt(engine, result)
+    engine, peers = request.app[engine_key], request.app[peers_key]
+    # One at a time, so that concurrent requests cannot all pass the count before any is stored.
+    async with request.app[fallback_lock_key]:
+        now = datetime.now(UTC)
+        recent = await attempts_since(engine, check.id, now - timedelta(minutes=1))
+        if recent >= MAX_FALLBACKS_PER_MINUTE:
+            raise TooManyAttempts("too many attempts for this check; wait a minute", retry_after=60)
+        if peers.connected(check.id):
+            raise Conflict("this check is running over WebRTC", code="check_running")
+        # A session still trying to connect for this check would end later without a verdict.
+        await peers.close_check(check.id)
+        result = fallback_result(
+            measured,
+            check_id=check.id,
+            attempt_id=new_id(),
+            started_at=now,
+            finished_at=now,
+            browser=describe_browser(request.headers.get("User-Agent", "")),
+        )
+        await record_attempt(engine, result)
     return web.json_response({"result": result}, status=201, headers={"Cache-Control": "no-store"})

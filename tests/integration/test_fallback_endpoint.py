@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from aiohttp.test_utils import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from server.keys import peers_key
 from server.web.candidate import MAX_FALLBACKS_PER_MINUTE
@@ -68,13 +71,23 @@ async def test_a_flood_of_attempts_is_refused(client: TestClient[Any, Any], seed
     assert (await response.json())["error"]["code"] == "too_many_attempts"
 
 
+async def test_concurrent_requests_cannot_slip_past_the_limit(
+    client: TestClient[Any, Any], seeded: Seeded
+) -> None:
+    url = f"/c/{seeded.check.token}/fallback"
+    responses = await asyncio.gather(*(client.post(url, json=body()) for _ in range(20)))
+    statuses = sorted(r.status for r in responses)
+    assert statuses == [201] * MAX_FALLBACKS_PER_MINUTE + [429] * (20 - MAX_FALLBACKS_PER_MINUTE)
+
+
 async def test_a_session_still_connecting_for_the_check_is_ended(
     client: TestClient[Any, Any], seeded: Seeded
 ) -> None:
     peer = ClientPeer(PictureTrack([uniform(120, seed=0)]), SoundTrack(speech_like(1.0)))
     try:
-        await peer.connect(client, seeded.check.token)
-        session = client.app[peers_key].get(peer.session_id)
+        # The offer is answered, but this peer never applies the answer: ICE never comes up.
+        response = await client.post(f"/c/{seeded.check.token}/offer", json=await peer.offer())
+        session = client.app[peers_key].get((await response.json())["session_id"])
         assert session is not None
         response = await client.post(f"/c/{seeded.check.token}/fallback", json=body())
         assert response.status == 201
@@ -83,3 +96,51 @@ async def test_a_session_still_connecting_for_the_check_is_ended(
     finally:
         await peer.close()
     assert (await stored(client, seeded))["status"] == "not_ready", "the fallback's verdict stands"
+
+
+async def test_a_check_running_over_webrtc_is_left_alone(
+    client: TestClient[Any, Any], seeded: Seeded
+) -> None:
+    peer = ClientPeer(PictureTrack([uniform(120, seed=0)]), SoundTrack(speech_like(1.0)))
+    try:
+        await peer.connect(client, seeded.check.token)
+        await peer.next_message("metrics", within=10)
+        response = await client.post(f"/c/{seeded.check.token}/fallback", json=body())
+        assert response.status == 409
+        assert (await response.json())["error"]["code"] == "check_running"
+        assert len(client.app[peers_key]) == 1
+        verdict = await peer.next_message("verdict", within=20)
+    finally:
+        await peer.close()
+    assert (await stored(client, seeded))["latest_result"] == verdict["result"]
+
+
+NUMBERS = st.one_of(
+    st.integers(min_value=-(10**400), max_value=10**400),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+    st.none(),
+    st.text(max_size=5),
+)
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    why=st.sampled_from(["blocked", "busy", "other", 3, None]),
+    camera=st.one_of(
+        st.none(), st.dictionaries(st.sampled_from(sorted(body()["camera"])), NUMBERS)
+    ),
+    microphone=st.one_of(
+        st.none(), st.dictionaries(st.sampled_from(sorted(body()["microphone"])), NUMBERS)
+    ),
+)
+async def test_no_body_makes_the_server_fail(
+    client: TestClient[Any, Any], seeded: Seeded, why: Any, camera: Any, microphone: Any
+) -> None:
+    payload = {"why": why, "camera": camera, "microphone": microphone}
+    response = await client.post(f"/c/{seeded.check.token}/fallback", json=payload)
+    assert response.status in (201, 422, 429), await response.text()

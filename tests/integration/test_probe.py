@@ -26,7 +26,7 @@ async def test_counters_and_the_selected_pair_are_readable(
         session = client.app[peers_key].get(peer.session_id)
         assert session is not None
         sample = await probe.sample(session.pc)
-        assert {s.kind for s in sample.streams} == {"audio", "video"}
+        assert sorted(s.kind for s in sample.streams) == ["audio", "video"], "no RTX stream"
         assert all(s.packets_received > 0 for s in sample.streams)
         assert {s.clock_rate for s in sample.streams} == {48000, 90000}
         assert sample.bytes_received > 0

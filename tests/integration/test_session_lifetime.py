@@ -32,6 +32,7 @@ def peers(
         verdict_deadline=measure_seconds + 1.0,
         connect_seconds=connect_seconds,
         session_seconds=session_seconds,
+        speakers_seconds=5.0,
     )
     return Peers(
         max_sessions=4,

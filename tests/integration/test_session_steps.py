@@ -139,7 +139,18 @@ async def test_a_page_that_talks_nonsense_is_ignored(
     try:
         await candidate.connect(client, seeded.check.token)
         await candidate.next_message("metrics", within=10)
-        for junk in ("{", "[]", '{"type": "pong", "seq": -1}', "x" * 70_000, '{"type": 1}'):
+        junk_messages = (
+            "{",
+            "[]",
+            '{"type": "pong", "seq": -1}',
+            '{"type": "pong", "seq": 1' + "0" * 400 + "}",
+            '{"type": "stats", "download_kbps": 1'
+            + "0" * 400
+            + ', "timings_ms": {"media": 1e999}}',
+            "x" * 70_000,
+            '{"type": 1}',
+        )
+        for junk in junk_messages:
             candidate.channel.send(junk)
         candidate.channel.send(b"\x00\x01")
         verdict = await candidate.next_message("verdict", within=20)

@@ -74,7 +74,7 @@ def test_an_override_of_none_leaves_the_environment_in_force() -> None:
         ({"GREENROOM_SESSION_SECONDS": "five"}, "GREENROOM_SESSION_SECONDS"),
         ({"GREENROOM_MEASURE_SECONDS": "0.99"}, "measure seconds"),
         ({"GREENROOM_MEASURE_SECONDS": "nan"}, "measure seconds"),
-        ({"GREENROOM_MEASURE_SECONDS": "10", "GREENROOM_SESSION_SECONDS": "18"}, "measure"),
+        ({"GREENROOM_MEASURE_SECONDS": "10", "GREENROOM_SESSION_SECONDS": "78"}, "measure"),
         ({"GREENROOM_MEASURE_SECONDS": "60.5"}, "measure seconds"),
         ({"GREENROOM_ICE_ADDRESSES": "127.0.0.1,localhost"}, "'localhost'"),
         ({"GREENROOM_LOG_LEVEL": "verbose"}, "unknown log level"),
@@ -105,7 +105,7 @@ def test_bad_overrides_raise_config_error(overrides: dict[str, Any]) -> None:
         {"port": 65535},
         {"max_sessions": 1},
         {"measure_seconds": 1.0},
-        {"measure_seconds": 9.5, "session_seconds": 17.6},
+        {"measure_seconds": 9.5, "session_seconds": 77.6},
         {"measure_seconds": 60.0},
     ],
 )

@@ -20,8 +20,8 @@ from server.media.verdict import Speakers, Status, judge_network, judge_speakers
 def stream(
     kind: str = "audio", *, received: int = 1000, lost: int = 0, jitter: int = 0
 ) -> StreamCounters:
-    rate = 48000 if kind == "audio" else 90000
-    return StreamCounters(kind, rate, received, lost, jitter)
+    ssrc, rate = (1111, 48000) if kind == "audio" else (2222, 90000)
+    return StreamCounters(ssrc, kind, rate, received, lost, jitter)
 
 
 def network(
@@ -52,13 +52,22 @@ def test_jitter_converts_rtp_clock_units_to_milliseconds() -> None:
     assert stream("video", jitter=900).jitter_ms == pytest.approx(10.0)
 
 
-def test_summary_prefers_audio_jitter_and_counts_loss_over_every_stream() -> None:
-    first = TransportSample(at=10.0, bytes_received=0, bytes_sent=0)
+def test_summary_prefers_audio_jitter_and_counts_loss_within_the_window() -> None:
+    # Losses before the window (a sender starting above what the link carries) do not count.
+    first = TransportSample(
+        at=10.0,
+        bytes_received=0,
+        bytes_sent=0,
+        streams=(stream("audio", received=50, lost=40), stream("video", received=400, lost=0)),
+    )
     last = TransportSample(
         at=14.0,
         bytes_received=500_000,
         bytes_sent=250_000,
-        streams=(stream("audio", received=190, lost=10, jitter=960), stream("video", jitter=9000)),
+        streams=(
+            stream("audio", received=240, lost=50, jitter=960),
+            stream("video", received=1400, jitter=9000),
+        ),
     )
     summary = summarise(
         first=first,
@@ -72,22 +81,25 @@ def test_summary_prefers_audio_jitter_and_counts_loss_over_every_stream() -> Non
     assert summary.jitter_ms == pytest.approx(20.0)
     assert summary.packet_loss_pct == pytest.approx(100 * 10 / 1200)
     assert summary.bitrate_kbps == pytest.approx(1000.0)
-    assert summary.download_kbps == pytest.approx(400.0), "the smaller of sent and received"
+    assert summary.download_kbps == pytest.approx(500.0), "what the server sent, not a claim"
+    assert summary.metrics()["browser_reported"]["download_kbps"] == 400.0
     assert summary.connect_ms == 45.0
 
 
-def test_the_browser_cannot_claim_more_download_than_was_sent() -> None:
+def test_a_stream_that_starts_within_the_window_counts_from_its_start() -> None:
     first = TransportSample(at=0.0, bytes_received=0, bytes_sent=0)
-    last = TransportSample(at=2.0, bytes_received=0, bytes_sent=100_000)
+    last = TransportSample(
+        at=2.0, bytes_received=0, bytes_sent=0, streams=(stream("video", received=95, lost=5),)
+    )
     summary = summarise(
         first=first,
         last=last,
         ping_rtts_ms=[],
         candidate=None,
         timings=PhaseTimings(),
-        browser=BrowserReport(download_kbps=90_000.0),
+        browser=BrowserReport(),
     )
-    assert summary.download_kbps == pytest.approx(400.0)
+    assert summary.packet_loss_pct == pytest.approx(5.0)
 
 
 def test_rtcp_round_trip_stands_in_when_no_ping_came_back() -> None:
