@@ -61,4 +61,6 @@ async def test_the_page_waits_for_a_free_slot(
     assert log.count("POST /c/…/offer 503") >= 1 + 4, "the second page once, the third 1 + 3 times"
     result = server.api("GET", f"/api/v1/checks/{third['id']}")["latest_result"]
     assert result["checks"]["network"]["reasons"] == ["network.server_busy"]
+    assert result["checks"]["speakers"]["reasons"] == ["speakers.not_confirmed"]
+    assert result["overall"] == "warnings", "a local check is never fully ready"
     assert result["checks"]["camera"]["metrics"]["measured_by"] == "browser"

@@ -36,12 +36,10 @@ export async function measureLocally(stream, video) {
   canvas.width = CANVAS_WIDTH;
   canvas.height = CANVAS_HEIGHT;
   const context = canvas.getContext("2d", { willReadFrequently: true });
-  const audio = audioTrack ? new AudioContext() : null;
-  const analyser = audio?.createAnalyser() ?? null;
-  if (audio && analyser) {
-    analyser.fftSize = 4096;
-    audio.createMediaStreamSource(new MediaStream([audioTrack])).connect(analyser);
-  }
+  /** @type {AudioContext | null} */
+  let audio = null;
+  /** @type {AnalyserNode | null} */
+  let analyser = null;
   /** @type {ReturnType<typeof lightOf>[]} */
   const frames = [];
   /** @type {number[]} */
@@ -49,9 +47,17 @@ export async function measureLocally(stream, video) {
   let peak = 0;
   let clipped = 0;
   let samples = 0;
-  const buffer = new Float32Array(analyser?.fftSize ?? 0);
+  let buffer = new Float32Array(0);
+  const counter = countFrames(video);
   const started = performance.now();
   try {
+    if (audioTrack) {
+      audio = new AudioContext();
+      analyser = audio.createAnalyser();
+      analyser.fftSize = 4096;
+      buffer = new Float32Array(analyser.fftSize);
+      audio.createMediaStreamSource(new MediaStream([audioTrack])).connect(analyser);
+    }
     while (performance.now() - started < LOCAL_MEASURE_MS) {
       await new Promise((resolve) => setTimeout(resolve, SAMPLE_EVERY_MS));
       if (context && video.readyState >= 2) {
@@ -71,16 +77,18 @@ export async function measureLocally(stream, video) {
       }
     }
   } finally {
-    await audio?.close();
+    counter.stop();
+    await audio?.close().catch(() => {});
   }
   const settings = videoTrack?.getSettings() ?? {};
   const seconds = (performance.now() - started) / 1000;
+  const fps = counter.fps() ?? (typeof settings.frameRate === "number" ? settings.frameRate : null);
   return {
     camera: videoTrack
       ? {
           frames: frames.length,
           duration_s: round(Math.min(seconds, 60)),
-          fps: typeof settings.frameRate === "number" ? round(Math.min(settings.frameRate, 240)) : null,
+          fps: fps === null ? null : round(Math.min(fps, 240)),
           width: settings.width ?? video.videoWidth,
           height: settings.height ?? video.videoHeight,
           ...medianLight(frames),
@@ -99,7 +107,35 @@ export async function measureLocally(stream, video) {
 }
 
 /**
- * Light statistics of one RGBA picture, on the server's luma scale (BT.601, 0–255).
+ * Counts the frames the video element presents, where the browser can say (requestVideoFrameCallback).
+ * @param {HTMLVideoElement} video
+ * @returns {{fps: () => number | null, stop: () => void}}
+ */
+function countFrames(video) {
+  const element = /** @type {any} */ (video);
+  if (typeof element.requestVideoFrameCallback !== "function") {
+    return { fps: () => null, stop: () => {} };
+  }
+  let first = 0;
+  let last = 0;
+  let count = 0;
+  let handle = 0;
+  const onFrame = (/** @type {number} */ now) => {
+    if (count === 0) first = now;
+    last = now;
+    count += 1;
+    handle = element.requestVideoFrameCallback(onFrame);
+  };
+  handle = element.requestVideoFrameCallback(onFrame);
+  return {
+    fps: () => (count > 1 && last > first ? ((count - 1) * 1000) / (last - first) : null),
+    stop: () => element.cancelVideoFrameCallback?.(handle),
+  };
+}
+
+/**
+ * Light statistics of one RGBA picture, as full-range luma (BT.601 weights, 0–255): a covered
+ * camera reads near 0 and a blown-out one near 255, as the rules expect.
  * @param {Uint8ClampedArray} rgba CANVAS_WIDTH x CANVAS_HEIGHT pixels
  */
 function lightOf(rgba) {
@@ -113,7 +149,7 @@ function lightOf(rgba) {
   for (let y = 0; y < CANVAS_HEIGHT; y += 1) {
     for (let x = 0; x < CANVAS_WIDTH; x += 1) {
       const i = (y * CANVAS_WIDTH + x) * 4;
-      const luma = 16 + (65.481 * rgba[i] + 128.553 * rgba[i + 1] + 24.966 * rgba[i + 2]) / 255;
+      const luma = 0.299 * rgba[i] + 0.587 * rgba[i + 1] + 0.114 * rgba[i + 2];
       total += luma;
       squares += luma * luma;
       if (luma >= OVEREXPOSED_LEVEL) overexposed += 1;

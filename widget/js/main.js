@@ -23,6 +23,8 @@ import { CHECKS, allChecks, outcomesFor, readOutcomes, readResult } from "./resu
 /** From Start to the server's first step; and from the speakers step to the verdict. */
 const MEASURE_TIMEOUT_MS = 45_000;
 const SPEAKERS_TIMEOUT_MS = 75_000;
+const INFO_TIMEOUT_MS = 5000;
+const FALLBACK_TIMEOUT_MS = 15_000;
 /** @type {readonly CheckName[]} */
 const MEASURED = Object.freeze(["camera", "lighting", "microphone"]);
 /** Shown next to each status word, so colour is never the only signal. */
@@ -108,7 +110,8 @@ function mountCheckPage({ root, locale, t, has, endpoints, info, infoError }) {
     // getUserMedia first, while the click still counts as a user gesture.
     const capture = openCameraAndMicrophone();
     // TURN credentials are short-lived: the page may have been open for a while.
-    const current = fetchCheckInfo(endpoints.info).catch(() => info);
+    const current = withTimeout(fetchCheckInfo(endpoints.info), INFO_TIMEOUT_MS).catch(() => info);
+    unlockChime();
     ui.start.disabled = true;
     ui.start.hidden = true;
     renderOutcomes(allChecks("running", []), false);
@@ -137,7 +140,8 @@ function mountCheckPage({ root, locale, t, has, endpoints, info, infoError }) {
           ),
         onVideo: showPreview,
         onMessage,
-        onLost: (why) => lose(why === "timeout" && !connected ? new NoRouteError() : null),
+        // Lost before any media came back: nothing got through, whatever the browser calls it.
+        onLost: () => lose(connected ? null : new NoRouteError()),
       });
       await connection.connect();
       ui.message.hidden = true;
@@ -177,11 +181,31 @@ function mountCheckPage({ root, locale, t, has, endpoints, info, infoError }) {
     playChime();
   }
 
+  /**
+   * Plays the chime once, muted, inside the Start click: browsers that allow sound only after a
+   * gesture (Safari) then let the page play it again later, when the speakers step comes.
+   */
+  function unlockChime() {
+    ui.chime.muted = true;
+    ui.chime
+      .play()
+      .then(() => ui.chime.pause())
+      .catch(() => {})
+      .finally(() => {
+        ui.chime.muted = false;
+      });
+  }
+
   function playChime() {
     if (phase !== "speakers") return;
     ui.chime.currentTime = 0;
-    // Autoplay may be refused without a gesture: the candidate presses "Play again" then.
-    ui.chime.play().catch(() => {});
+    ui.chime.muted = false;
+    ui.chime.play().catch(() => {
+      // Still refused: the candidate starts it with a click on "Play again".
+      if (phase !== "speakers") return;
+      setText(ui.speakersPrompt, t, "speakers.press_play");
+      ui.playChime.focus();
+    });
   }
 
   /** @param {boolean} heard */
@@ -190,8 +214,11 @@ function mountCheckPage({ root, locale, t, has, endpoints, info, infoError }) {
     connection?.send({ type: "speakers", heard });
     if (heard) speakersPassed("announce.speakers_confirmed");
     else {
+      ui.chime.pause();
       ui.speakersActions.hidden = true;
       setText(ui.speakersPrompt, t, "speakers.waiting");
+      ui.speakersPrompt.focus();
+      announce([t("speakers.waiting")]);
     }
   }
 
@@ -199,8 +226,10 @@ function mountCheckPage({ root, locale, t, has, endpoints, info, infoError }) {
   function speakersPassed(announcement) {
     if (phase !== "speakers") return;
     ui.chime.pause();
+    // The focused button disappears: focus goes to the words that replace it.
     ui.speakersActions.hidden = true;
     setText(ui.speakersPrompt, t, announcement);
+    ui.speakersPrompt.focus();
     setStatus("speakers", { status: "pass", reasons: [] });
     announce([t(announcement)]);
   }
@@ -238,6 +267,7 @@ function mountCheckPage({ root, locale, t, has, endpoints, info, infoError }) {
     }
     ui.finish.hidden = false;
     ui.finish.disabled = false;
+    ui.retry.hidden = result.overall === "ready";
     ui.overall.focus();
   }
 
@@ -259,12 +289,14 @@ function mountCheckPage({ root, locale, t, has, endpoints, info, infoError }) {
     try {
       const measured = await measureLocally(local, ui.preview);
       if (phase !== "local") return;
-      const result = await postFallback(endpoints.fallback, { why, ...measured });
+      const result = await withTimeout(
+        postFallback(endpoints.fallback, { why, ...measured }),
+        FALLBACK_TIMEOUT_MS,
+      );
       if (phase !== "local") return;
       releaseMedia();
       showVerdict(readResult(result));
       showMessage(why === "busy" ? "message.busy_local" : "message.blocked_local");
-      ui.retry.hidden = false;
     } catch {
       if (phase === "local") fail("message.server", allChecks("fail", []));
     }
@@ -446,6 +478,24 @@ function mountCheckPage({ root, locale, t, has, endpoints, info, infoError }) {
       ui.retry.hidden = false;
     }
   }
+}
+
+/**
+ * Settles like `promise`, or rejects after `ms`.
+ * @template T
+ * @param {Promise<T>} promise
+ * @param {number} ms
+ * @returns {Promise<T>}
+ */
+function withTimeout(promise, ms) {
+  /** @type {number} */
+  let timer = 0;
+  const timeout = new Promise((_, reject) => {
+    timer = window.setTimeout(() => reject(new DOMException("Timed out.", "TimeoutError")), ms);
+  });
+  return /** @type {Promise<T>} */ (Promise.race([promise, timeout])).finally(() =>
+    window.clearTimeout(timer),
+  );
 }
 
 /**
