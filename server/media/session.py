@@ -22,7 +22,7 @@ from aiortc import (
 from aiortc.mediastreams import MediaStreamTrack
 
 from server.errors import Conflict, InvalidInput
-from server.media import probe
+from server.media import probe, vp8
 from server.media.answer import with_start_bitrate
 from server.media.audio import AudioAnalyser, Samples
 from server.media.chime import ChimeDetector
@@ -35,10 +35,16 @@ from server.media.network import (
     summarise,
 )
 from server.media.offer import Offer
+from server.media.passthrough import (
+    EncodedFrame,
+    PacketLoopback,
+    ReceiverTap,
+    forward_keyframe_requests,
+)
 from server.media.result import build_result, judge_media
-from server.media.tracks import LoopbackTrack, MediaRejected, audio_feeder, fan_out, video_feeder
+from server.media.tracks import MAX_PIXELS, MediaRejected, audio_feeder, read_frames, video_feeder
 from server.media.verdict import Speakers
-from server.media.video import VideoAnalyser
+from server.media.video import FrameClock, VideoAnalyser
 from server.store.ids import new_id
 
 log = logging.getLogger(__name__)
@@ -48,6 +54,7 @@ PING_EVERY = 4
 """Metrics ticks between two round-trip pings (once a second)."""
 CHANNEL_LABEL = "greenroom"
 RATE_SETTLE_SECONDS = 1.0
+KEYFRAME_REQUEST_INTERVAL = 0.5
 
 
 @dataclass(frozen=True)
@@ -92,6 +99,11 @@ class MediaSession:
         self.video = VideoAnalyser()
         self.audio = AudioAnalyser()
         self.result: dict[str, Any] | None = None
+        self.frame_clock = FrameClock()
+        self.loopbacks: dict[str, PacketLoopback] = {}
+        self._taps: dict[str, ReceiverTap] = {}
+        self._keyframe_requested = 0.0
+        self._rejected = False
         self.pings = PingClock()
         self.browser_report = BrowserReport()
         self._chime: ChimeDetector | None = None
@@ -176,16 +188,38 @@ class MediaSession:
     # Peer connection events
 
     def _on_track(self, track: MediaStreamTrack) -> None:
-        # Loop the media back on the same transceiver, and analyse it. One task of this session
-        # reads every incoming frame (so nothing queues inside aiortc) and ends with the session;
-        # the loopback holds only the newest frame, so a slow sender skips frames, not memory.
-        loopback = LoopbackTrack(track.kind)
-        self.pc.addTrack(loopback)
-        if track.kind == "video":
-            feed = video_feeder(self.video)
-        else:
-            feed = audio_feeder(self.audio, self._hear)
-        self._spawn(f"{track.kind} reader", fan_out, track, loopback, feed, self._media_arrived)
+        # The browser's encoded frames go straight back on the same transceiver; the decoded
+        # ones feed the analysers. One task of this session reads every decoded frame (so nothing
+        # queues inside aiortc) and ends with the session.
+        kind = track.kind
+        receiver = next(t.receiver for t in self.pc.getTransceivers() if t.receiver.track is track)
+        loopback = PacketLoopback(kind, lambda: self._request_keyframe(kind))
+        self._taps[kind] = ReceiverTap(receiver, lambda frame: self._on_encoded(loopback, frame))
+        forward_keyframe_requests(self.pc.addTrack(loopback), loopback)
+        self.loopbacks[kind] = loopback
+        feed = video_feeder(self.video) if kind == "video" else audio_feeder(self.audio, self._hear)
+        self._spawn(f"{kind} reader", read_frames, track, feed)
+
+    def _on_encoded(self, loopback: PacketLoopback, frame: EncodedFrame) -> None:
+        self._media_arrived()
+        if loopback.kind == "video":
+            self.frame_clock.add(frame.timestamp / frame.clock_rate)
+            size = vp8.keyframe_size(frame.data) if frame.keyframe else None
+            if size is not None and size[0] * size[1] > MAX_PIXELS and not self._rejected:
+                self._rejected = True
+                log.info("session %s: %dx%d video is above 1080p", self.id, *size)
+                self._spawn("close", self.close)
+                return
+        loopback.put(frame)
+
+    def _request_keyframe(self, kind: str) -> None:
+        # One request per half second: the browser answers each with a whole keyframe.
+        now = time.monotonic()
+        tap = self._taps.get(kind)
+        if tap is None or now - self._keyframe_requested < KEYFRAME_REQUEST_INTERVAL:
+            return
+        self._keyframe_requested = now
+        self._spawn("keyframe request", tap.request_keyframe)
 
     def _on_datachannel(self, channel: RTCDataChannel) -> None:
         if channel.label != CHANNEL_LABEL or self._channel is not None:
@@ -268,6 +302,7 @@ class MediaSession:
             "video": {
                 "frames": self.video.frames,
                 "fps": self.video.fps,
+                "received_fps": self.frame_clock.fps,
                 "width": self.video.width or None,
                 "height": self.video.height or None,
                 "mean_luma": None if last is None else round(last.mean_luma, 1),
@@ -283,6 +318,9 @@ class MediaSession:
     async def _run_steps(self) -> None:
         """Measure camera, light and microphone; then the speakers; then store the verdict."""
         first_sample = await self._measure()
+        if "video" in self._taps:
+            # The picture is judged: from now on its frames only go back, undecoded.
+            self._taps["video"].decode = False
         # The network's figures cover the same window as the media's.
         last_sample = await probe.sample(self.pc)
         rtts_ms, browser_report = self.pings.rtts_ms, self.browser_report

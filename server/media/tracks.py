@@ -1,8 +1,7 @@
-"""The bridge between aiortc tracks and the pure analysers, and the loopback track."""
+"""The bridge between aiortc's decoded tracks and the pure analysers."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 
 import av
@@ -73,49 +72,12 @@ def audio_feeder(
     return feed
 
 
-class LoopbackTrack(MediaStreamTrack):
-    """Gives the sender the newest frame it was handed: a slow sender skips frames, never queues."""
-
-    def __init__(self, kind: str) -> None:
-        super().__init__()
-        self.kind = kind
-        self._frame: Frame | None = None
-        self._ready = asyncio.Event()
-
-    def put(self, frame: Frame) -> None:
-        self._frame = frame
-        self._ready.set()
-
-    def stop(self) -> None:
-        super().stop()
-        self._ready.set()
-
-    async def recv(self) -> Frame:
-        await self._ready.wait()
-        frame, self._frame = self._frame, None
-        self._ready.clear()
-        if self.readyState != "live" or frame is None:
-            raise MediaStreamError
-        return frame
-
-
-async def fan_out(
-    track: MediaStreamTrack,
-    loopback: LoopbackTrack,
-    feed: Callable[[Frame], None],
-    on_frame: Callable[[], None],
-) -> None:
-    """Read every frame of an incoming track: hand it to the loopback, then to the analyser."""
-    try:
-        while True:
-            try:
-                frame = await track.recv()
-            except MediaStreamError:
-                return
-            # Decoded tracks deliver frames; only a pre-encoded source would hand over packets.
-            if isinstance(frame, Frame):
-                on_frame()
-                loopback.put(frame)
-                feed(frame)
-    finally:
-        loopback.stop()
+async def read_frames(track: MediaStreamTrack, feed: Callable[[Frame], None]) -> None:
+    """Read every decoded frame of an incoming track into its analyser, until the track ends."""
+    while True:
+        try:
+            frame = await track.recv()
+        except MediaStreamError:
+            return
+        if isinstance(frame, Frame):
+            feed(frame)

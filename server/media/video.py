@@ -84,6 +84,25 @@ class VideoSummary:
     """Longest stretch of media time over which the picture did not change."""
 
 
+class FrameClock:
+    """Frames per second over the last couple of seconds of media time, from timestamps alone."""
+
+    def __init__(self, window_s: float = 2.0) -> None:
+        self.window_s = window_s
+        self._times: deque[float] = deque(maxlen=256)
+
+    def add(self, t: float) -> None:
+        self._times.append(t)
+        while self._times and t - self._times[0] > self.window_s:
+            self._times.popleft()
+
+    @property
+    def fps(self) -> float | None:
+        if len(self._times) < 2 or self._times[-1] <= self._times[0]:
+            return None
+        return round((len(self._times) - 1) / (self._times[-1] - self._times[0]), 1)
+
+
 class VideoAnalyser:
     """Accumulates per-frame numbers for one session. Holds no picture beyond the last thumbnail."""
 

@@ -1,0 +1,111 @@
+"""The loopback sends back the browser's own encoded frames: no encoder runs, keyframe requests
+reach the browser's sender, and a stalled sender costs bounded memory.
+
+These also pin the aiortc internals that `passthrough.py` uses: they fail loudly if they move.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from aiohttp.test_utils import TestClient
+
+from server.keys import peers_key
+from server.media.passthrough import (
+    MAX_AUDIO_FRAMES,
+    MAX_VIDEO_FRAMES,
+    EncodedFrame,
+    PacketLoopback,
+)
+from tests.conftest import Seeded
+from tests.support.peer import ClientPeer, PictureTrack, SoundTrack
+from tests.support.synthetic import speech_like, uniform
+
+
+async def test_the_loopback_is_the_browsers_own_stream_and_no_encoder_runs(
+    client: TestClient[Any, Any], seeded: Seeded
+) -> None:
+    peer = ClientPeer(
+        PictureTrack([uniform(130, seed=i) for i in range(8)]), SoundTrack(speech_like(2.0))
+    )
+    try:
+        await peer.connect(client, seeded.check.token)
+        await peer.next_message("verdict", within=20)
+        session = client.app[peers_key].get(peer.session_id)
+        assert session is not None
+        decoded_at_verdict = session.video.frames
+        sent_at_verdict = session.loopbacks["video"].sent
+        await asyncio.sleep(1.0)
+        assert session.loopbacks["video"].sent >= sent_at_verdict + 10, "the loopback goes on"
+        assert session.video.frames <= decoded_at_verdict + 2, "but nothing is decoded any more"
+        assert peer.received["video"] > 30, "the peer decodes what came back"
+        for transceiver in session.pc.getTransceivers():
+            encoder = transceiver.sender._RTCRtpSender__encoder
+            assert encoder is not None, "the sender packetised the loopback"
+            # aiortc's VP8 encoder makes its libvpx context on the first encode; Opus has none.
+            assert getattr(encoder, "codec", None) is None or transceiver.kind == "audio"
+    finally:
+        await peer.close()
+
+
+async def test_a_keyframe_request_about_the_loopback_reaches_the_browsers_sender(
+    client: TestClient[Any, Any], seeded: Seeded
+) -> None:
+    peer = ClientPeer(
+        PictureTrack([uniform(130, seed=i) for i in range(8)]), SoundTrack(speech_like(2.0))
+    )
+    requested = asyncio.Event()
+    try:
+        await peer.connect(client, seeded.check.token)
+        await peer.next_message("metrics", within=10)
+        await asyncio.sleep(1.0)
+        video = next(t for t in peer.pc.getTransceivers() if t.kind == "video")
+
+        video.sender._send_keyframe = requested.set  # type: ignore[method-assign]
+        loopback_ssrcs = [
+            s
+            for s in video.receiver._RTCRtpReceiver__remote_streams  # type: ignore[attr-defined]
+            if s not in video.receiver._RTCRtpReceiver__rtx_ssrc  # type: ignore[attr-defined]
+        ]
+        assert loopback_ssrcs, "the peer receives the loopback"
+        await video.receiver._send_rtcp_pli(loopback_ssrcs[0])
+        async with asyncio.timeout(2.0):
+            await requested.wait()
+    finally:
+        await peer.close()
+
+
+def frame(keyframe: bool, timestamp: int = 0) -> EncodedFrame:
+    return EncodedFrame(b"\x00" * 100, timestamp, 90000, keyframe)
+
+
+async def test_a_stalled_sender_drops_frames_and_starts_again_from_a_keyframe() -> None:
+    requests: list[str] = []
+    loopback = PacketLoopback("video", lambda: requests.append("keyframe"))
+    loopback.put(frame(True))
+    assert not loopback._frames, "nothing is kept before the sender reads"
+    reading = asyncio.ensure_future(loopback.recv())
+    await asyncio.sleep(0)
+    loopback.put(frame(True, 1))
+    assert (await reading).pts == 1
+    for i in range(MAX_VIDEO_FRAMES * 3):
+        loopback.put(frame(False, i))
+    assert len(loopback._frames) < MAX_VIDEO_FRAMES
+    loopback.put(frame(False, 999))
+    assert requests, "a keyframe is asked for"
+    loopback.put(frame(True, 1000))
+    packets = [await loopback.recv() for _ in range(len(loopback._frames))]
+    assert packets[0].pts == 1000, "after dropping, the first frame sent is a keyframe"
+    loopback.stop()
+
+
+async def test_audio_keeps_only_the_newest_frames() -> None:
+    loopback = PacketLoopback("audio", lambda: None)
+    reading = asyncio.ensure_future(loopback.recv())
+    await asyncio.sleep(0)
+    for i in range(MAX_AUDIO_FRAMES * 5):
+        loopback.put(EncodedFrame(b"\x01", i, 48000, False))
+    await reading
+    assert len(loopback._frames) <= MAX_AUDIO_FRAMES
+    loopback.stop()
