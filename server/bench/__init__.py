@@ -1,0 +1,1 @@
+"""The media benchmark: `greenroom bench media`."""
