@@ -1,4 +1,4 @@
-"""`greenroom serve | migrate | demo | org create`."""
+"""`greenroom serve | migrate | demo | org create | bench media`."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -56,11 +57,28 @@ def parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="an origin allowed to embed the check (repeatable)",
     )
+    bench = commands.add_parser("bench", help="benchmarks").add_subparsers(
+        dest="action", required=True
+    )
+    media = bench.add_parser(
+        "media", help="N concurrent checks against a server started as `greenroom serve`"
+    )
+    media.add_argument(
+        "--sessions", type=int, nargs="+", default=[8], metavar="N", help="one run per N"
+    )
+    media.add_argument("--seconds", type=float, default=20.0, help="measured seconds per run")
+    media.add_argument("--mode", choices=["full", "analysis"], default="full")
+    media.add_argument("--soak", type=int, default=0, metavar="CYCLES", help="connect/disconnect")
+    media.add_argument("--output", type=Path, default=Path("bench-media.json"), metavar="JSON")
     return top
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command == "bench":
+        from server.bench import media
+
+        return media.main(args.sessions, args.seconds, args.mode, args.soak, args.output)
     try:
         settings = Settings.load(
             os.environ,
