@@ -10,13 +10,17 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable, Generator, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+import pytest_asyncio
+from axe_playwright_python.async_playwright import Axe  # type: ignore[import-untyped]
+from playwright.async_api import Browser, Page, ViewportSize, async_playwright
 
 from tests.support.coturn import Coturn, running_coturn
 from tests.support.media_files import write_wav, write_y4m
@@ -172,6 +176,98 @@ def media_files(tmp_path_factory: pytest.TempPathFactory) -> MediaFiles:
         speech=write_wav(folder / "speech.wav", speech_like(3.0, dbfs=-20.0)),
         silence=write_wav(folder / "silence.wav", silence(3.0)),
     )
+
+
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
+PHONE: ViewportSize = {"width": 360, "height": 640}
+PageCheck = Callable[..., dict[str, Any]]
+Snap = Callable[[Page, str], Awaitable[None]]
+AxeCheck = Callable[[Page, str], Awaitable[None]]
+
+
+@pytest.fixture(scope="session")
+def page_check() -> PageCheck:
+    """Creates a check with everything the welcome step shows, `minutes` from now on `server`.
+
+    Any field can be overridden, or left out with None (the page must cope without it).
+    """
+
+    def create(server: Server, minutes: float = 60, **fields: Any) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "candidate": {"name": "Alex Candidate", "email": "alex@example.com"},
+            "starts_at": (datetime.now(UTC) + timedelta(minutes=minutes)).isoformat(),
+            "time_zone": "Europe/Stockholm",
+            "duration_minutes": 45,
+            "title": "Backend engineer interview",
+            "agenda": ["Introductions", "Your experience", "Questions for us"],
+            "interviewers": ["Sam Recruiter", "Kim Engineer"],
+            "join_url": "https://meet.example.com/backend-engineer",
+            "locale": "en",
+        }
+        body.update(fields)
+        body = {key: value for key, value in body.items() if value is not None}
+        created: dict[str, Any] = server.api("POST", "/api/v1/checks", body)
+        return created
+
+    return create
+
+
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def chromium(media_files: MediaFiles) -> AsyncIterator[Browser]:
+    """One Chromium for a whole test module, fed a well-lit picture and a clear voice.
+
+    Launching costs about a second; tests take a new context each, which is as isolated as a new
+    browser (storage, permissions, time zone) at a fraction of the cost. Modules using it run on
+    one event loop: `pytest.mark.asyncio(loop_scope="module")`.
+    """
+    flags = [
+        *CHROMIUM_FLAGS,
+        f"--use-file-for-fake-video-capture={media_files.well_lit}",
+        f"--use-file-for-fake-audio-capture={media_files.speech}",
+    ]
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=chromium_path(), args=flags)
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
+@pytest.fixture(scope="session")
+def snap() -> Snap:
+    """Saves a full-page screenshot as test-artifacts/page/<name>.png, for people to look at."""
+    folder = ARTIFACTS / "page"
+
+    async def save(page: Page, name: str) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        await page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+    return save
+
+
+@pytest.fixture(scope="session")
+def axe_check() -> AxeCheck:
+    """Runs axe-core on the page as it is now; fails on any serious or critical violation.
+
+    The full report of every violation (minor ones too) is kept under test-artifacts/axe/.
+    """
+    axe = Axe()
+    folder = ARTIFACTS / "axe"
+
+    async def check(page: Page, name: str) -> None:
+        results = await axe.run(page)
+        folder.mkdir(parents=True, exist_ok=True)
+        violations = results.response["violations"]
+        (folder / f"{name}.json").write_text(json.dumps(violations, indent=2))
+        serious = [
+            f"{v['id']} ({v['impact']}): {v['help']} -> "
+            + "; ".join(node["target"][0] if node["target"] else "?" for node in v["nodes"])
+            for v in violations
+            if v["impact"] in ("serious", "critical")
+        ]
+        assert not serious, f"{name}: " + "\n".join(serious)
+
+    return check
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

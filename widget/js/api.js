@@ -8,6 +8,12 @@
  * @property {string} startsAt ISO 8601
  * @property {number} durationMinutes
  * @property {RTCIceServer[]} iceServers
+ * @property {string} timeZone IANA name of the interview's own time zone, "" when not given
+ * @property {string[]} agenda
+ * @property {string[]} interviewers
+ * @property {string | null} joinUrl an http(s) URL, or null
+ * @property {string} candidateName
+ * @property {string} organisation
  */
 
 /**
@@ -65,6 +71,12 @@ export async function fetchCheckInfo(url) {
     startsAt: typeof body.starts_at === "string" ? body.starts_at : "",
     durationMinutes: Number.isFinite(body.duration_minutes) ? body.duration_minutes : 0,
     iceServers: Array.isArray(body.ice_servers) ? body.ice_servers.filter(isObject) : [],
+    timeZone: typeof body.time_zone === "string" && isTimeZone(body.time_zone) ? body.time_zone : "",
+    agenda: texts(body.agenda),
+    interviewers: texts(body.interviewers),
+    joinUrl: webUrl(body.join_url),
+    candidateName: typeof body.candidate_name === "string" ? body.candidate_name.trim() : "",
+    organisation: typeof body.organisation === "string" ? body.organisation.trim() : "",
   };
 }
 
@@ -171,6 +183,41 @@ async function requestJson(url, init) {
     );
   }
   return body;
+}
+
+/**
+ * The non-empty strings of a list; anything else in it is left out.
+ * @param {unknown} value
+ * @returns {string[]}
+ */
+function texts(value) {
+  if (!Array.isArray(value)) return [];
+  return value.filter((item) => typeof item === "string" && item.trim()).map((item) => item.trim());
+}
+
+/**
+ * The URL if it is http(s): a link the page opens must never run script (javascript:).
+ * @param {unknown} value
+ * @returns {string | null}
+ */
+function webUrl(value) {
+  if (typeof value !== "string") return null;
+  try {
+    const url = new URL(value);
+    return url.protocol === "https:" || url.protocol === "http:" ? url.href : null;
+  } catch {
+    return null;
+  }
+}
+
+/** @param {string} name */
+function isTimeZone(name) {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

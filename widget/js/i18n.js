@@ -1,36 +1,113 @@
 // Text catalogs (widget/i18n/<locale>.json, flat "key": "text") and filling the page from them.
+// The language can change while the page is open: every text set through setText, and every
+// element marked data-i18n, is translated again; listeners redo what they computed with Intl.
 
 /** @typedef {(key: string, params?: Record<string, string | number>) => string} Translate */
 
 export const SUPPORTED_LOCALES = Object.freeze(["en", "sv"]);
 const FALLBACK_LOCALE = "en";
+const CHOSEN_KEY = "greenroom.locale";
 
 /**
- * The first supported language among the check's own locale and the browser's, else English.
- * @param {string | undefined} checkLocale the `locale` from the check info
- * @param {string | undefined} browserLanguage navigator.language
+ * The first supported language among, in order: the one the candidate chose on this device,
+ * the check's locale, the browser's languages; else English.
+ * @param {(string | null | undefined)[]} tags
  * @returns {string}
  */
-export function resolveLocale(checkLocale, browserLanguage) {
-  for (const tag of [checkLocale, browserLanguage]) {
-    const language = typeof tag === "string" ? tag.toLowerCase().split(/[-_]/)[0] : "";
+export function resolveLocale(...tags) {
+  for (const tag of tags) {
+    const language = baseLanguage(tag);
     if (SUPPORTED_LOCALES.includes(language)) return language;
   }
   return FALLBACK_LOCALE;
 }
 
 /**
- * Loads a catalog (falling back to English if it cannot be loaded).
- * @param {string} locale
- * @returns {Promise<{locale: string, t: Translate, has: (key: string) => boolean}>}
+ * The tag to format dates and numbers with: the browser's own regional variant of `language`
+ * when it has one (en-GB writes "3 June, 14:00"), else the language itself.
+ * @param {string} language
+ * @param {readonly string[]} browserLanguages navigator.languages
  */
-export async function loadTranslator(locale) {
-  let catalog = await fetchCatalog(locale);
-  if (!catalog && locale !== FALLBACK_LOCALE) {
-    locale = FALLBACK_LOCALE;
-    catalog = await fetchCatalog(locale);
+export function formattingLocale(language, browserLanguages) {
+  const regional = browserLanguages.find((tag) => baseLanguage(tag) === language);
+  if (!regional) return language;
+  try {
+    return Intl.getCanonicalLocales(regional)[0] ?? language;
+  } catch {
+    return language;
   }
-  return { locale, ...createTranslator(catalog ?? {}) };
+}
+
+/** @returns {string | null} the language chosen on this device earlier, if storage allows */
+export function chosenLocale() {
+  try {
+    return localStorage.getItem(CHOSEN_KEY);
+  } catch {
+    return null;
+  }
+}
+
+/** @param {string} locale */
+function rememberLocale(locale) {
+  try {
+    localStorage.setItem(CHOSEN_KEY, locale);
+  } catch {
+    // Storage blocked (a third-party frame, private mode): the choice lasts for this page only.
+  }
+}
+
+/**
+ * @typedef {object} I18n
+ * @property {string} locale the catalog's language
+ * @property {string} format the tag dates and numbers are formatted with
+ * @property {Translate} t
+ * @property {(key: string) => boolean} has
+ * @property {(locale: string) => Promise<void>} switchTo loads a language, retranslates the
+ *   page, remembers the choice and tells the listeners
+ * @property {(listener: () => void) => void} onChange
+ */
+
+/**
+ * Loads the catalog of `locale` (English when it cannot be loaded) and fills `root` from it.
+ * @param {string} locale
+ * @param {Document} root
+ * @returns {Promise<I18n>}
+ */
+export async function loadI18n(locale, root) {
+  /** @type {(() => void)[]} */
+  const listeners = [];
+  let translator = createTranslator({});
+  /** @type {I18n} */
+  const i18n = {
+    locale: FALLBACK_LOCALE,
+    format: FALLBACK_LOCALE,
+    t: (key, params) => translator.t(key, params),
+    has: (key) => translator.has(key),
+    async switchTo(wanted) {
+      await use(wanted);
+      rememberLocale(i18n.locale);
+      for (const listener of listeners) listener();
+    },
+    onChange: (listener) => void listeners.push(listener),
+  };
+
+  /** @param {string} wanted */
+  async function use(wanted) {
+    let loaded = wanted;
+    let catalog = await fetchCatalog(loaded);
+    if (!catalog && loaded !== FALLBACK_LOCALE) {
+      loaded = FALLBACK_LOCALE;
+      catalog = await fetchCatalog(loaded);
+    }
+    translator = createTranslator(catalog ?? {});
+    i18n.locale = loaded;
+    i18n.format = formattingLocale(loaded, navigator.languages ?? [navigator.language]);
+    root.documentElement.lang = loaded;
+    applyTranslations(root, i18n.t);
+  }
+
+  await use(locale);
+  return i18n;
 }
 
 /**
@@ -80,6 +157,11 @@ export function setText(element, t, key, params) {
   if (params) element.dataset.i18nParams = JSON.stringify(params);
   else delete element.dataset.i18nParams;
   element.textContent = t(key, params);
+}
+
+/** @param {string | null | undefined} tag */
+function baseLanguage(tag) {
+  return typeof tag === "string" ? tag.toLowerCase().split(/[-_]/)[0] : "";
 }
 
 /**

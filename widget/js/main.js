@@ -1,8 +1,9 @@
-// The check page: loads the check's info and language, then runs one check when Start is clicked
-// and shows the server's verdict. Owns every resource of the run (stream, connection, timer).
+// The check page: loads the check's info and language, welcomes the candidate, then runs a check
+// when Start is clicked and shows the server's verdict. Owns every resource of a run (stream,
+// connection, timers); a newer run makes everything an older one still does a no-op.
 
 import { ApiError, checkEndpoints, fetchCheckInfo, postFallback, postOfferPatiently } from "./api.js";
-import { applyTranslations, loadTranslator, resolveLocale, setText } from "./i18n.js";
+import { chosenLocale, loadI18n, resolveLocale, setText } from "./i18n.js";
 import { measureLocally } from "./local.js";
 import {
   CheckConnection,
@@ -14,9 +15,11 @@ import {
 } from "./media.js";
 import { createBrightnessReading, createMicMeter } from "./meters.js";
 import { CHECKS, allChecks, outcomesFor, readOutcomes, readResult } from "./results.js";
+import { createView } from "./view.js";
+import { renderWelcome } from "./welcome.js";
 
 /** @typedef {import("./api.js").CheckInfo} CheckInfo */
-/** @typedef {import("./i18n.js").Translate} Translate */
+/** @typedef {import("./i18n.js").I18n} I18n */
 /** @typedef {import("./results.js").CheckName} CheckName */
 /** @typedef {import("./results.js").Outcomes} Outcomes */
 
@@ -27,8 +30,6 @@ const INFO_TIMEOUT_MS = 5000;
 const FALLBACK_TIMEOUT_MS = 15_000;
 /** @type {readonly CheckName[]} */
 const MEASURED = Object.freeze(["camera", "lighting", "microphone"]);
-/** Shown next to each status word, so colour is never the only signal. */
-const STATUS_ICONS = { idle: "○", running: "…", pass: "✓", warn: "!", fail: "✕", skipped: "–" };
 
 boot().catch((error) => {
   console.error("Greenroom check page failed to start", error);
@@ -42,33 +43,34 @@ async function boot() {
   /** @type {unknown} */
   let infoError = null;
   try {
-    info = await fetchCheckInfo(endpoints.info);
+    info = await withTimeout(fetchCheckInfo(endpoints.info), INFO_TIMEOUT_MS);
   } catch (error) {
     infoError = error;
   }
-  const i18n = await loadTranslator(resolveLocale(info?.locale, navigator.language));
-  document.documentElement.lang = i18n.locale;
-  applyTranslations(document, i18n.t);
-  mountCheckPage({ root: document, ...i18n, endpoints, info, infoError });
+  const locale = resolveLocale(chosenLocale(), info?.locale, ...(navigator.languages ?? []));
+  const i18n = await loadI18n(locale, document);
+  mountCheckPage({ root: document, i18n, endpoints, info, infoError });
 }
 
 /**
  * @param {object} page
  * @param {Document} page.root
- * @param {string} page.locale
- * @param {Translate} page.t
- * @param {(key: string) => boolean} page.has
+ * @param {I18n} page.i18n
  * @param {{info: string, offer: string, fallback: string}} page.endpoints
  * @param {CheckInfo | null} page.info
  * @param {unknown} page.infoError
  */
-function mountCheckPage({ root, locale, t, has, endpoints, info, infoError }) {
-  const ui = findElements(root);
+function mountCheckPage({ root, i18n, endpoints, info, infoError }) {
+  const { t } = i18n;
+  const view = createView(root, i18n);
+  const { ui, showStep, renderOutcomes, announce } = view;
   const micMeter = createMicMeter(ui.micMeter);
   const brightness = createBrightnessReading(ui.brightness, t);
 
   /** @type {"idle" | "running" | "speakers" | "local" | "verdict" | "failed" | "finished"} */
   let phase = "idle";
+  /** Which run is current; callbacks of an older one see a different number and stop. */
+  let run = 0;
   let connected = false;
   /** @type {RTCIceServer[]} */
   let iceServers = info?.iceServers ?? [];
@@ -86,17 +88,18 @@ function mountCheckPage({ root, locale, t, has, endpoints, info, infoError }) {
     /** @type {any} */ (ui.chime).setSinkId?.(ui.outputDevice.value).catch(() => {});
   });
   ui.finish.addEventListener("click", finish);
-  ui.retry.addEventListener("click", () => location.reload());
+  ui.checkAgain.addEventListener("click", () => location.reload());
   ui.preview.addEventListener("playing", () => (ui.placeholder.hidden = true));
   window.addEventListener("pagehide", release);
   window.addEventListener("pageshow", (event) => event.persisted && location.reload());
+  i18n.onChange(() => info && renderWelcome(root, info, i18n));
   ui.main.removeAttribute("aria-busy");
 
   if (!info) {
     showLoadError(infoError);
     return;
   }
-  showInterview(info);
+  renderWelcome(root, info, i18n);
   const unsupported = detectUnsupported();
   if (unsupported) {
     fail("message.browser", outcomesFor([unsupported]), { retry: false, focus: false });
@@ -105,30 +108,35 @@ function mountCheckPage({ root, locale, t, has, endpoints, info, infoError }) {
   ui.start.disabled = false;
 
   async function runCheck() {
-    if (phase !== "idle" || !info) return;
+    if (!info || phase === "running" || phase === "speakers" || phase === "local") return;
+    const current = ++run;
     phase = "running";
+    connected = false;
     // getUserMedia first, while the click still counts as a user gesture.
     const capture = openCameraAndMicrophone();
     // TURN credentials are short-lived: the page may have been open for a while.
-    const current = withTimeout(fetchCheckInfo(endpoints.info), INFO_TIMEOUT_MS).catch(() => info);
+    const fresh = withTimeout(fetchCheckInfo(endpoints.info), INFO_TIMEOUT_MS).catch(() => info);
     unlockChime();
-    ui.start.disabled = true;
-    ui.start.hidden = true;
-    renderOutcomes(allChecks("running", []), false);
+    resetRun();
+    showStep("check");
     announce([t("announce.started")]);
     const asked = performance.now();
+    /** @type {MediaStream} */
+    let captured;
     try {
-      stream = await capture;
+      captured = await capture;
     } catch (error) {
-      if (phase === "running") fail("message.devices", outcomesFor(reasonsForMediaError(error)));
+      if (current === run) fail("message.devices", outcomesFor(reasonsForMediaError(error)));
       return;
     }
+    if (current !== run) return stopStream(captured);
+    stream = captured;
     const mediaMs = performance.now() - asked;
-    iceServers = ((await current) ?? info).iceServers;
-    if (phase !== "running") return release();
+    iceServers = ((await fresh) ?? info).iceServers;
+    if (current !== run) return;
     showPrompt("prompt.say_name");
 
-    verdictTimer = window.setTimeout(() => lose(null), MEASURE_TIMEOUT_MS);
+    verdictTimer = window.setTimeout(() => lose(current, null), MEASURE_TIMEOUT_MS);
     try {
       connection = new CheckConnection({
         stream,
@@ -139,15 +147,27 @@ function mountCheckPage({ root, locale, t, has, endpoints, info, infoError }) {
             showMessage("message.waiting", { seconds: Math.ceil(waitMs / 1000) }),
           ),
         onVideo: showPreview,
-        onMessage,
+        onMessage: (message) => current === run && onMessage(message),
         // Lost before any media came back: nothing got through, whatever the browser calls it.
-        onLost: () => lose(connected ? null : new NoRouteError()),
+        onLost: () => lose(current, connected ? null : new NoRouteError()),
       });
       await connection.connect();
-      ui.message.hidden = true;
+      if (current === run) ui.message.hidden = true;
     } catch (error) {
-      lose(error);
+      lose(current, error);
     }
+  }
+
+  /** Puts the check step back to its start: every check running, nothing decided yet. */
+  function resetRun() {
+    window.clearTimeout(verdictTimer);
+    renderOutcomes(allChecks("running", []));
+    ui.message.hidden = true;
+    ui.prompt.hidden = true;
+    ui.speakersStep.hidden = true;
+    ui.itAdvice.hidden = true;
+    ui.resultNote.hidden = true;
+    ui.placeholder.hidden = false;
   }
 
   /** @param {Record<string, any>} message */
@@ -167,11 +187,12 @@ function mountCheckPage({ root, locale, t, has, endpoints, info, infoError }) {
 
   /** @param {Partial<Outcomes>} measured camera, lighting and microphone, judged */
   function startSpeakers(measured) {
+    const current = run;
     phase = "speakers";
     window.clearTimeout(verdictTimer);
-    verdictTimer = window.setTimeout(() => lose(null), SPEAKERS_TIMEOUT_MS);
+    verdictTimer = window.setTimeout(() => lose(current, null), SPEAKERS_TIMEOUT_MS);
     ui.prompt.hidden = true;
-    renderOutcomes({ ...allChecks("running", []), ...measured }, false);
+    renderOutcomes({ ...allChecks("running", []), ...measured });
     ui.speakersStep.hidden = false;
     ui.speakersActions.hidden = false;
     setText(ui.speakersPrompt, t, "speakers.prompt");
@@ -230,7 +251,7 @@ function mountCheckPage({ root, locale, t, has, endpoints, info, infoError }) {
     ui.speakersActions.hidden = true;
     setText(ui.speakersPrompt, t, announcement);
     ui.speakersPrompt.focus();
-    setStatus("speakers", { status: "pass", reasons: [] });
+    view.setStatus("speakers", { status: "pass", reasons: [] });
     announce([t(announcement)]);
   }
 
@@ -255,9 +276,7 @@ function mountCheckPage({ root, locale, t, has, endpoints, info, infoError }) {
     phase = "verdict";
     window.clearTimeout(verdictTimer);
     ui.speakersStep.hidden = true;
-    ui.prompt.hidden = true;
-    ui.message.hidden = true;
-    renderOutcomes(result.checks, true);
+    renderOutcomes(result.checks);
     renderOverall(result.overall);
     const blocked = result.checks.network.reasons.includes("network.blocked");
     ui.itAdvice.hidden = !blocked;
@@ -266,47 +285,51 @@ function mountCheckPage({ root, locale, t, has, endpoints, info, infoError }) {
       setText(ui.itServers, t, "it.servers", { servers: [location.host, ...relays].join(", ") });
     }
     ui.finish.hidden = false;
-    ui.finish.disabled = false;
-    ui.retry.hidden = result.overall === "ready";
-    ui.overall.focus();
+    ui.checkAgain.hidden = result.overall === "ready";
+    showStep("result");
+    announceResults(result.checks);
   }
 
   /**
    * WebRTC could not carry the check: measure in the browser alone, store that, show it.
+   * @param {number} current the run
    * @param {"blocked" | "busy"} why
    */
-  async function checkLocally(why) {
+  async function checkLocally(current, why) {
     const local = stream;
     if (!local) return;
     phase = "local";
     window.clearTimeout(verdictTimer);
     connection?.close();
     connection = null;
-    showMessage(why === "busy" ? "message.busy_local" : "message.blocked_local");
+    const note = why === "busy" ? "message.busy_local" : "message.blocked_local";
+    showMessage(note);
     ui.preview.srcObject = local;
     ui.preview.play().catch(() => {});
     showPrompt("prompt.say_name");
     try {
       const measured = await measureLocally(local, ui.preview);
-      if (phase !== "local") return;
+      if (current !== run) return;
       const result = await withTimeout(
         postFallback(endpoints.fallback, { why, ...measured }),
         FALLBACK_TIMEOUT_MS,
       );
-      if (phase !== "local") return;
+      if (current !== run) return;
       releaseMedia();
       showVerdict(readResult(result));
-      showMessage(why === "busy" ? "message.busy_local" : "message.blocked_local");
+      showResultNote(note);
     } catch {
-      if (phase === "local") fail("message.server", allChecks("fail", []));
+      if (current === run) fail("message.server", allChecks("fail", []));
     }
   }
 
   /**
    * The connection failed, was refused, or no verdict came in time.
+   * @param {number} current the run it happened to
    * @param {unknown} error
    */
-  function lose(error) {
+  function lose(current, error) {
+    if (current !== run) return;
     if (phase === "verdict") {
       // The verdict stands; only the live preview ends.
       releaseMedia();
@@ -315,9 +338,9 @@ function mountCheckPage({ root, locale, t, has, endpoints, info, infoError }) {
     if (phase !== "running" && phase !== "speakers") return;
     const status = error instanceof ApiError ? error.status : 0;
     if (error instanceof NoRouteError) {
-      void checkLocally("blocked");
+      void checkLocally(current, "blocked");
     } else if (status === 503) {
-      void checkLocally("busy");
+      void checkLocally(current, "busy");
     } else if (status === 404) {
       fail("message.link_invalid", allChecks("fail", []), { retry: false });
     } else {
@@ -334,24 +357,21 @@ function mountCheckPage({ root, locale, t, has, endpoints, info, infoError }) {
   function fail(messageKey, outcomes, { retry = true, focus = true } = {}) {
     phase = "failed";
     release();
-    ui.start.hidden = true;
-    // Announce only what follows a click; a failure found on load is simply there to read.
-    renderOutcomes(outcomes, focus);
+    renderOutcomes(outcomes);
     renderOverall("not_ready");
-    showMessage(messageKey);
-    ui.retry.hidden = !retry;
-    if (focus) ui.overall.focus();
+    showResultNote(messageKey);
+    ui.checkAgain.hidden = !retry;
+    showStep("result", { focus });
+    // Announce only what follows a click; a failure found on load is simply there to read.
+    if (focus) announceResults(outcomes);
   }
 
   function finish() {
-    if (phase !== "verdict") return;
+    if (phase === "running" || phase === "speakers" || phase === "local") return;
     phase = "finished";
+    run += 1;
     release();
-    ui.finish.disabled = true;
-    ui.finish.hidden = true;
-    ui.live.hidden = true;
-    ui.done.hidden = false;
-    ui.done.focus();
+    showStep("done");
   }
 
   /** Stops everything the run holds. Safe to call at any time, more than once. */
@@ -379,36 +399,12 @@ function mountCheckPage({ root, locale, t, has, endpoints, info, infoError }) {
     ui.preview.play().catch(() => {});
   }
 
-  /**
-   * @param {Outcomes} outcomes
-   * @param {boolean} announceResults
-   */
-  function renderOutcomes(outcomes, announceResults) {
-    for (const name of CHECKS) setStatus(name, outcomes[name]);
-    if (announceResults) {
-      announce(
-        CHECKS.map((name) =>
-          t("announce.result", { check: t(`check.${name}`), status: t(`status.${outcomes[name].status}`) }),
-        ),
-      );
-    }
-  }
-
-  /**
-   * @param {CheckName} name
-   * @param {import("./results.js").Outcome} outcome
-   */
-  function setStatus(name, { status, reasons }) {
-    ui.status[name].dataset.status = status;
-    ui.statusIcon[name].textContent = STATUS_ICONS[status];
-    setText(ui.statusText[name], t, `status.${status}`);
-    ui.reasons[name].replaceChildren(
-      ...reasons.map((code) => {
-        const item = root.createElement("li");
-        item.dataset.reason = code;
-        setText(item, t, has(`reason.${code}`) ? `reason.${code}` : "reason.unknown");
-        return item;
-      }),
+  /** @param {Outcomes} outcomes */
+  function announceResults(outcomes) {
+    announce(
+      CHECKS.map((name) =>
+        t("announce.result", { check: t(`check.${name}`), status: t(`status.${outcomes[name].status}`) }),
+      ),
     );
   }
 
@@ -420,8 +416,6 @@ function mountCheckPage({ root, locale, t, has, endpoints, info, infoError }) {
 
   /** @param {string} overall */
   function renderOverall(overall) {
-    ui.outcome.hidden = false;
-    ui.overall.hidden = false;
     ui.overall.dataset.overall = overall;
     setText(ui.overall, t, `overall.${overall}`);
   }
@@ -431,52 +425,29 @@ function mountCheckPage({ root, locale, t, has, endpoints, info, infoError }) {
    * @param {Record<string, string | number>} [params]
    */
   function showMessage(key, params) {
-    ui.outcome.hidden = false;
     ui.message.hidden = false;
     setText(ui.message, t, key, params);
   }
 
-  /** @param {string[]} lines one per announcement, e.g. one per check */
-  function announce(lines) {
-    ui.announcer.replaceChildren(
-      ...lines.map((line) => {
-        const p = root.createElement("p");
-        p.textContent = line;
-        return p;
-      }),
-    );
-  }
-
-  /** @param {CheckInfo} checkInfo */
-  function showInterview(checkInfo) {
-    ui.interviewTitle.textContent = checkInfo.title;
-    ui.interviewTitle.hidden = !checkInfo.title;
-    const parts = [];
-    const startsAt = new Date(checkInfo.startsAt);
-    if (checkInfo.startsAt && !Number.isNaN(startsAt.getTime())) {
-      const when = new Intl.DateTimeFormat(locale, { dateStyle: "full", timeStyle: "short" });
-      parts.push(t("interview.starts", { when: when.format(startsAt) }));
-    }
-    if (checkInfo.durationMinutes > 0) {
-      parts.push(t("interview.duration", { minutes: checkInfo.durationMinutes }));
-    }
-    ui.interviewWhen.textContent = parts.join(" · ");
-    ui.interview.hidden = !checkInfo.title && parts.length === 0;
+  /** @param {string} key */
+  function showResultNote(key) {
+    ui.resultNote.hidden = false;
+    setText(ui.resultNote, t, key);
   }
 
   /** @param {unknown} error why the check info could not be loaded */
   function showLoadError(error) {
     phase = "failed";
-    ui.start.hidden = true;
-    ui.how.hidden = true;
-    ui.live.hidden = true;
-    ui.checks.hidden = true;
-    if (error instanceof ApiError && error.status === 404) {
-      showMessage("message.link_invalid");
-    } else {
-      showMessage(error instanceof ApiError ? "message.server" : "message.unreachable");
-      ui.retry.hidden = false;
+    const welcome = /** @type {HTMLElement} */ (root.querySelector('[data-step="welcome"]'));
+    for (const element of welcome.children) {
+      /** @type {HTMLElement} */ (element).hidden = element.tagName !== "H1";
     }
+    ui.loadError.hidden = false;
+    const gone = error instanceof ApiError && error.status === 404;
+    const server = error instanceof ApiError ? "message.server" : "message.unreachable";
+    setText(ui.loadErrorText, t, gone ? "message.link_invalid" : server);
+    ui.reload.hidden = gone;
+    ui.reload.addEventListener("click", () => location.reload());
   }
 }
 
@@ -504,65 +475,4 @@ function withTimeout(promise, ms) {
  */
 function finite(value) {
   return typeof value === "number" && Number.isFinite(value) ? value : null;
-}
-
-/** @param {Document} root */
-function findElements(root) {
-  /**
-   * @template {HTMLElement} T
-   * @param {string} selector
-   * @returns {T}
-   */
-  const one = (selector) => {
-    const element = root.querySelector(selector);
-    if (!element) throw new Error(`check.html has no ${selector}`);
-    return /** @type {T} */ (element);
-  };
-  /**
-   * @template {HTMLElement} T
-   * @param {(name: CheckName) => string} selector
-   * @returns {Record<CheckName, T>}
-   */
-  const perCheck = (selector) =>
-    /** @type {Record<CheckName, T>} */ (
-      Object.fromEntries(CHECKS.map((name) => [name, one(selector(name))]))
-    );
-  return {
-    main: one("main"),
-    how: one('[data-ref="how"]'),
-    interview: one('[data-ref="interview"]'),
-    interviewTitle: one('[data-ref="interview-title"]'),
-    interviewWhen: one('[data-ref="interview-when"]'),
-    start: /** @type {HTMLButtonElement} */ (one('[data-testid="start-check"]')),
-    live: one('[data-ref="live"]'),
-    preview: /** @type {HTMLVideoElement} */ (one('[data-ref="preview"]')),
-    placeholder: one('[data-ref="placeholder"]'),
-    micMeter: one('[data-testid="mic-meter"]'),
-    brightness: one('[data-testid="brightness"]'),
-    prompt: one('[data-ref="prompt"]'),
-    speakersStep: one('[data-ref="speakers-step"]'),
-    speakersHeading: one("#speakers-heading"),
-    speakersPrompt: one('[data-ref="speakers-prompt"]'),
-    speakersActions: one('[data-ref="speakers-actions"]'),
-    confirmSpeakers: one('[data-testid="confirm-speakers"]'),
-    playChime: one('[data-ref="play-chime"]'),
-    notHeard: one('[data-ref="not-heard"]'),
-    outputField: one('[data-ref="output-field"]'),
-    outputDevice: /** @type {HTMLSelectElement} */ (one('[data-ref="output-device"]')),
-    chime: /** @type {HTMLAudioElement} */ (one('[data-ref="chime"]')),
-    itAdvice: one('[data-testid="it-advice"]'),
-    itServers: one('[data-ref="it-servers"]'),
-    checks: one('[data-ref="checks"]'),
-    status: perCheck((name) => `[data-testid="status-${name}"]`),
-    statusIcon: perCheck((name) => `[data-testid="status-${name}"] .status-icon`),
-    statusText: perCheck((name) => `[data-testid="status-${name}"] .status-text`),
-    reasons: perCheck((name) => `[data-reasons-for="${name}"]`),
-    outcome: one('[data-ref="outcome"]'),
-    overall: one('[data-testid="overall"]'),
-    message: one('[data-testid="message"]'),
-    finish: /** @type {HTMLButtonElement} */ (one('[data-testid="finish"]')),
-    retry: one('[data-ref="retry"]'),
-    done: one('[data-testid="done"]'),
-    announcer: one('[data-ref="announcer"]'),
-  };
 }

@@ -1,0 +1,144 @@
+// The check page's elements and how they show a run: one step at a time, each check's status in
+// words and symbol, the verdict, and the one polite live region. No network, no media.
+
+import { setText } from "./i18n.js";
+import { CHECKS } from "./results.js";
+
+/** @typedef {import("./i18n.js").I18n} I18n */
+/** @typedef {import("./results.js").CheckName} CheckName */
+/** @typedef {import("./results.js").Outcome} Outcome */
+/** @typedef {import("./results.js").Outcomes} Outcomes */
+/** @typedef {"welcome" | "permission" | "check" | "result" | "done"} Step */
+
+/** Shown next to each status word, so colour is never the only signal. */
+const STATUS_ICONS = { idle: "○", running: "…", pass: "✓", warn: "!", fail: "✕", skipped: "–" };
+
+/**
+ * @param {Document} root
+ * @param {I18n} i18n
+ */
+export function createView(root, i18n) {
+  const { t, has } = i18n;
+  const ui = findElements(root);
+
+  /**
+   * Shows one step and hides the others; focus goes to its heading, so keyboard and screen
+   * reader users start reading where the page changed.
+   * @param {Step} name
+   * @param {{focus?: boolean}} [options]
+   */
+  function showStep(name, { focus = true } = {}) {
+    for (const step of ui.steps) step.hidden = step.dataset.step !== name;
+    ui.checks.hidden = name !== "check" && name !== "result";
+    ui.main.dataset.step = name;
+    const heading = /** @type {HTMLElement | null} */ (
+      root.querySelector(`[data-step="${name}"] h1`)
+    );
+    if (focus) heading?.focus();
+  }
+
+  /**
+   * @param {CheckName} name
+   * @param {Outcome} outcome
+   */
+  function setStatus(name, { status, reasons }) {
+    ui.status[name].dataset.status = status;
+    ui.statusIcon[name].textContent = STATUS_ICONS[status];
+    setText(ui.statusText[name], t, `status.${status}`);
+    ui.reasons[name].replaceChildren(
+      ...reasons.map((code) => {
+        const item = root.createElement("li");
+        item.dataset.reason = code;
+        setText(item, t, reasonKey(code));
+        return item;
+      }),
+    );
+  }
+
+  /** @param {Outcomes} outcomes */
+  function renderOutcomes(outcomes) {
+    for (const name of CHECKS) setStatus(name, outcomes[name]);
+  }
+
+  /** @param {string} code a reason code */
+  function reasonKey(code) {
+    return has(`reason.${code}`) ? `reason.${code}` : "reason.unknown";
+  }
+
+  /** @param {string[]} lines one per announcement, e.g. one per check */
+  function announce(lines) {
+    ui.announcer.replaceChildren(
+      ...lines.map((line) => {
+        const p = root.createElement("p");
+        p.textContent = line;
+        return p;
+      }),
+    );
+  }
+
+  return { ui, showStep, setStatus, renderOutcomes, reasonKey, announce };
+}
+
+/** @param {Document} root */
+function findElements(root) {
+  /**
+   * @template {HTMLElement} T
+   * @param {string} selector
+   * @returns {T}
+   */
+  const one = (selector) => {
+    const element = root.querySelector(selector);
+    if (!element) throw new Error(`check.html has no ${selector}`);
+    return /** @type {T} */ (element);
+  };
+  /** @param {string} name */
+  const ref = (name) => one(`[data-ref="${name}"]`);
+  /** @param {string} name */
+  const testid = (name) => one(`[data-testid="${name}"]`);
+  /**
+   * @template {HTMLElement} T
+   * @param {(name: CheckName) => string} selector
+   * @returns {Record<CheckName, T>}
+   */
+  const perCheck = (selector) =>
+    /** @type {Record<CheckName, T>} */ (
+      Object.fromEntries(CHECKS.map((name) => [name, one(selector(name))]))
+    );
+  return {
+    main: one("main"),
+    steps: /** @type {HTMLElement[]} */ ([...root.querySelectorAll("[data-step]")]),
+    loadError: ref("load-error"),
+    loadErrorText: ref("load-error-text"),
+    reload: ref("reload"),
+    start: /** @type {HTMLButtonElement} */ (testid("start-check")),
+    message: testid("message"),
+    preview: /** @type {HTMLVideoElement} */ (ref("preview")),
+    placeholder: ref("placeholder"),
+    micMeter: testid("mic-meter"),
+    brightness: testid("brightness"),
+    prompt: ref("prompt"),
+    speakersStep: ref("speakers-step"),
+    speakersHeading: one("#speakers-heading"),
+    speakersPrompt: ref("speakers-prompt"),
+    speakersActions: ref("speakers-actions"),
+    confirmSpeakers: testid("confirm-speakers"),
+    playChime: ref("play-chime"),
+    notHeard: ref("not-heard"),
+    outputField: ref("output-field"),
+    outputDevice: /** @type {HTMLSelectElement} */ (ref("output-device")),
+    chime: /** @type {HTMLAudioElement} */ (ref("chime")),
+    overall: testid("overall"),
+    resultNote: ref("result-note"),
+    itAdvice: testid("it-advice"),
+    itServers: ref("it-servers"),
+    finish: /** @type {HTMLButtonElement} */ (testid("finish")),
+    checkAgain: /** @type {HTMLButtonElement} */ (testid("check-again")),
+    checks: ref("checks"),
+    status: perCheck((name) => `[data-testid="status-${name}"]`),
+    statusIcon: perCheck((name) => `[data-testid="status-${name}"] .status-icon`),
+    statusText: perCheck((name) => `[data-testid="status-${name}"] .status-text`),
+    reasons: perCheck((name) => `[data-reasons-for="${name}"]`),
+    done: testid("done"),
+    announcer: ref("announcer"),
+  };
+}
