@@ -6,15 +6,18 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 
+import aiohttp
 import sqlalchemy as sa
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
 from server.config import SPEAKERS_SECONDS, VERDICT_GRACE_SECONDS, Settings
-from server.keys import engine_key, fallback_lock_key, peers_key, settings_key
+from server.errors import GreenroomError
+from server.keys import engine_key, fallback_lock_key, media_key, peers_key, settings_key
 from server.media.ice import restrict_host_addresses
 from server.media.peers import Peers
 from server.media.session import SessionLimits
+from server.media.workers import running_pool
 from server.store.attempts import record_attempt, settle_status
 from server.store.db import create_engine
 from server.web import api, candidate
@@ -57,8 +60,17 @@ async def media(app: web.Application) -> AsyncIterator[None]:
         on_abandoned=settle,
     )
     app[peers_key] = peers
+    app[media_key] = peers
     yield
     await peers.close_all()
+
+
+async def media_workers(app: web.Application) -> AsyncIterator[None]:
+    """Media in worker processes, one per `GREENROOM_MEDIA_WORKERS`; this process serves HTTP."""
+    settings = app[settings_key]
+    async with running_pool(settings, settings.media_workers) as pool:
+        app[media_key] = pool
+        yield
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -69,7 +81,12 @@ async def healthz(request: web.Request) -> web.Response:
     except (OSError, TimeoutError, SQLAlchemyError):
         log.warning("health check: the database does not answer")
         return web.json_response({"status": "unavailable"}, status=503)
-    return web.json_response({"status": "ok", "sessions": len(request.app[peers_key])})
+    try:
+        sessions = await request.app[media_key].live_sessions()
+    except (OSError, aiohttp.ClientError, GreenroomError):
+        log.warning("health check: a media worker does not answer")
+        return web.json_response({"status": "unavailable"}, status=503)
+    return web.json_response({"status": "ok", "sessions": sessions})
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -77,7 +94,7 @@ def create_app(settings: Settings) -> web.Application:
     app[settings_key] = settings
     app[fallback_lock_key] = asyncio.Lock()
     # Order matters: media sessions store results, so they close before the database does.
-    app.cleanup_ctx.extend([database, media])
+    app.cleanup_ctx.extend([database, media_workers if settings.media_workers else media])
     app.router.add_get("/healthz", healthz)
     app.router.add_routes(api.routes)
     app.router.add_routes(candidate.routes)

@@ -42,7 +42,9 @@ class Settings:
     public_url: str = ""
     """Base URL candidates reach us at, used in candidate links; empty means http://host:port."""
     max_sessions: int = 8
-    """Concurrent media sessions this process accepts before answering 503."""
+    """Concurrent media sessions a media process accepts before answering 503."""
+    media_workers: int = 0
+    """Media worker processes (about one per core); 0 keeps media in the HTTP process."""
     session_seconds: float = 300.0
     """Hard limit on one media session's life; the peer connection is closed after it."""
     measure_seconds: float = 4.0
@@ -69,6 +71,8 @@ class Settings:
             raise ConfigError("public URL must be an http(s) URL")
         if self.max_sessions < 1:
             raise ConfigError("max sessions must be at least 1")
+        if not 0 <= self.media_workers <= 64:
+            raise ConfigError("media workers must be from 0 to 64")
         if not math.isfinite(self.session_seconds) or not 0 < self.session_seconds <= 86400:
             raise ConfigError("session seconds must be above 0 and at most 86400")
         if not 1.0 <= self.measure_seconds <= 60.0:
@@ -108,6 +112,15 @@ class Settings:
     @property
     def base_url(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    def as_env(self) -> dict[str, str]:
+        """These settings as `GREENROOM_*` variables, for a process of our own to `load`."""
+        env = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            text = ",".join(value) if isinstance(value, tuple) else str(value)
+            env[ENV_PREFIX + f.name.upper()] = text
+        return env
 
     @classmethod
     def load(cls, env: Mapping[str, str], **overrides: Any) -> Settings:

@@ -9,6 +9,7 @@ from aiortc import RTCIceServer
 
 from server.errors import Busy
 from server.media.offer import Offer
+from server.media.service import Answer
 from server.media.session import AbandonSink, MediaSession, ResultSink, SessionLimits
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,14 @@ class Peers:
         log.info("session %s started (%d live)", session.id, len(self._sessions))
         return session
 
-    def connected(self, check_id: str) -> bool:
+    async def answer(self, check_id: str, offer: Offer, browser: dict[str, str]) -> Answer:
+        session = await self.start(check_id, offer, browser)
+        return Answer(session_id=session.id, sdp=session.pc.localDescription.sdp)
+
+    async def live_sessions(self) -> int:
+        return len(self._sessions)
+
+    async def connected(self, check_id: str) -> bool:
         return any(
             s.check_id == check_id and s.pc.connectionState == "connected"
             for s in self._sessions.values()

@@ -9,7 +9,7 @@ from pathlib import Path
 from aiohttp import web
 
 from server.errors import Conflict, NotFound, TooManyAttempts
-from server.keys import engine_key, fallback_lock_key, peers_key, settings_key
+from server.keys import engine_key, fallback_lock_key, media_key, settings_key
 from server.media.fallback import fallback_result, parse_fallback
 from server.media.offer import MAX_BODY_BYTES, parse_offer
 from server.media.turn import ice_servers_for_browser
@@ -84,10 +84,10 @@ async def offer(request: web.Request) -> web.Response:
     check = await require_check(request)
     parsed = parse_offer(await read_json_object(request, MAX_BODY_BYTES))
     browser = describe_browser(request.headers.get("User-Agent", ""))
-    session = await request.app[peers_key].start(check.id, parsed, browser)
+    answer = await request.app[media_key].answer(check.id, parsed, browser)
     await mark_in_progress(request.app[engine_key], check.id)
     return web.json_response(
-        {"sdp": session.pc.localDescription.sdp, "type": "answer", "session_id": session.id},
+        {"sdp": answer.sdp, "type": "answer", "session_id": answer.session_id},
         headers={"Cache-Control": "no-store"},
     )
 
@@ -97,17 +97,17 @@ async def fallback(request: web.Request) -> web.Response:
     """Stores a check the browser had to run alone, because WebRTC could not reach us."""
     check = await require_check(request)
     measured = parse_fallback(await read_json_object(request, MAX_FALLBACK_BYTES))
-    engine, peers = request.app[engine_key], request.app[peers_key]
+    engine, media = request.app[engine_key], request.app[media_key]
     # One at a time, so that concurrent requests cannot all pass the count before any is stored.
     async with request.app[fallback_lock_key]:
         now = datetime.now(UTC)
         recent = await attempts_since(engine, check.id, now - timedelta(minutes=1))
         if recent >= MAX_FALLBACKS_PER_MINUTE:
             raise TooManyAttempts("too many attempts for this check; wait a minute", retry_after=60)
-        if peers.connected(check.id):
+        if await media.connected(check.id):
             raise Conflict("this check is running over WebRTC", code="check_running")
         # A session still trying to connect for this check would end later without a verdict.
-        await peers.close_check(check.id)
+        await media.close_check(check.id)
         result = fallback_result(
             measured,
             check_id=check.id,

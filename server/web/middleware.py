@@ -7,7 +7,7 @@ import logging
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from server.errors import GreenroomError, RetryLater
+from server.errors import GreenroomError
 from server.logs import redact_path
 
 log = logging.getLogger(__name__)
@@ -31,8 +31,9 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         return await handler(request)
     except GreenroomError as exc:
         response = error_body(exc.status, exc.code, exc.message)
-        if isinstance(exc, RetryLater):
-            response.headers["Retry-After"] = str(exc.retry_after)
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is not None:
+            response.headers["Retry-After"] = str(retry_after)
         return response
     except web.HTTPException as exc:
         if exc.status < 400:

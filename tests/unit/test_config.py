@@ -244,3 +244,15 @@ def test_turn_settings_that_cannot_work_are_refused(env: dict[str, str], message
 @pytest.mark.parametrize("seconds", ["60", "86400"])
 def test_turn_credential_seconds_at_the_limits(seconds: str) -> None:
     assert Settings.load({"GREENROOM_TURN_CREDENTIAL_SECONDS": seconds}).turn_credential_seconds
+
+
+def test_settings_survive_the_trip_through_the_environment() -> None:
+    settings = Settings(
+        port=9000,
+        ice_addresses=("127.0.0.1", "10.0.0.1"),
+        measure_seconds=3.5,
+        turn_urls=("turn:turn.example.com:3478",),
+        turn_secret="s" * 32,
+        media_workers=2,
+    )
+    assert Settings.load(settings.as_env()) == settings

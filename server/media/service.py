@@ -1,0 +1,31 @@
+"""What the HTTP handlers need from the media side, whether it runs in this process or in
+media workers (`workers.py`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from server.media.offer import Offer
+
+
+@dataclass(frozen=True)
+class Answer:
+    session_id: str
+    sdp: str
+
+
+class MediaService(Protocol):
+    async def answer(self, check_id: str, offer: Offer, browser: dict[str, str]) -> Answer:
+        """Start a session for the check (replacing a live one) and return the answer SDP."""
+        ...
+
+    async def connected(self, check_id: str) -> bool:
+        """Whether a session of this check has its connection up."""
+        ...
+
+    async def close_check(self, check_id: str) -> None:
+        """End every session of this check."""
+        ...
+
+    async def live_sessions(self) -> int: ...
