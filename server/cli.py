@@ -70,6 +70,13 @@ def parser() -> argparse.ArgumentParser:
     media.add_argument("--mode", choices=["full", "analysis"], default="full")
     media.add_argument("--soak", type=int, default=0, metavar="CYCLES", help="connect/disconnect")
     media.add_argument("--output", type=Path, default=Path("bench-media.json"), metavar="JSON")
+    cores = os.cpu_count() or 1
+    media.add_argument(
+        "--workers", type=int, default=cores, help=f"server media workers (default {cores})"
+    )
+    media.add_argument(
+        "--clients", type=int, default=cores, help=f"load-generator processes (default {cores})"
+    )
     return top
 
 
@@ -78,7 +85,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "bench":
         from server.bench import media
 
-        return media.main(args.sessions, args.seconds, args.mode, args.soak, args.output)
+        return media.main(
+            args.sessions,
+            args.seconds,
+            args.mode,
+            args.soak,
+            args.output,
+            args.workers,
+            args.clients,
+        )
     try:
         settings = Settings.load(
             os.environ,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import fractions
 import json
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +16,7 @@ import av
 import numpy as np
 from aiortc import MediaStreamTrack, RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 
+from server.media.ice import restrict_host_addresses
 from server.media.passthrough import EncodedFrame, ReceiverTap
 
 FPS = 15
@@ -131,7 +133,7 @@ async def connect(
         if message["type"] == "ping":
             channel.send(json.dumps({"type": "pong", "seq": message["seq"]}))
         elif message["type"] == "metrics":
-            candidate.metrics_at.append(time.monotonic())
+            candidate.metrics_at.append(time.time())
             candidate.first_metrics.set()
             fps = message["video"].get("received_fps")
             if fps is not None:
@@ -161,3 +163,55 @@ async def connect(
             raise RuntimeError(f"offer refused: {response.status} {body}")
     await pc.setRemoteDescription(RTCSessionDescription(body["sdp"], "answer"))
     candidate.connected_at = time.monotonic()
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One load-generator process's share: its checks and the measured window (wall clock)."""
+
+    base_url: str
+    tokens: list[str]
+    loopback: bool
+    start_at: float
+    end_at: float
+
+
+async def run_plan(plan: Plan, media: Media) -> list[dict[str, Any]]:
+    people = [Candidate(i, plan.loopback) for i in range(len(plan.tokens))]
+    async with aiohttp.ClientSession() as http:
+        try:
+            for person, token in zip(people, plan.tokens, strict=True):
+                try:
+                    await connect(http, plan.base_url, token, person, media)
+                except Exception as exc:
+                    person.error = f"{type(exc).__name__}: {exc}"
+                # Candidates arrive one by one, not in one burst of offers.
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(max(0.0, plan.start_at - time.time()))
+            at_start = [p.loopback_frames for p in people]
+            await asyncio.sleep(max(0.0, plan.end_at - time.time()))
+            return [
+                {
+                    "error": person.error,
+                    "metrics_at": [
+                        t for t in person.metrics_at if plan.start_at <= t <= plan.end_at
+                    ],
+                    "received_fps": person.received_fps[-8:],
+                    "loopback_frames": person.loopback_frames - before,
+                }
+                for person, before in zip(people, at_start, strict=True)
+            ]
+        finally:
+            await asyncio.gather(*(p.pc.close() for p in people), return_exceptions=True)
+
+
+def main() -> None:
+    """`python -m server.bench.load`: a Plan as JSON on stdin, the candidates' figures on stdout."""
+    plan = Plan(**json.load(sys.stdin))
+    restrict_host_addresses(("127.0.0.1",))
+    results = asyncio.run(run_plan(plan, encode_media()))
+    json.dump(results, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()

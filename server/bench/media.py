@@ -25,7 +25,7 @@ from typing import Any
 
 import aiohttp
 
-from server.bench.load import FPS, Candidate, Media, connect, encode_media
+from server.bench.load import FPS, Candidate, Media, Plan, connect, encode_media
 from server.media.ice import restrict_host_addresses
 
 GREENROOM = str(Path(sys.executable).parent / "greenroom")
@@ -109,13 +109,14 @@ def rss_mb(pid: int) -> float:
 
 
 @contextlib.contextmanager
-def running_server(sessions: int, workdir: Path) -> Iterator[Server]:
+def running_server(sessions: int, workers: int, workdir: Path) -> Iterator[Server]:
     port = free_port()
     env = {
         **os.environ,
         "GREENROOM_DATABASE_URL": f"sqlite:///{workdir / 'bench.db'}",
         "GREENROOM_PORT": str(port),
         "GREENROOM_MAX_SESSIONS": str(sessions + 4),
+        "GREENROOM_MEDIA_WORKERS": str(workers),
         "GREENROOM_ICE_ADDRESSES": "127.0.0.1",
         "GREENROOM_LOG_LEVEL": "WARNING",
     }
@@ -196,22 +197,23 @@ def p99(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
 
 
-def judge(people: list[Candidate], start: float, end: float, loopback: bool) -> dict[str, Any]:
-    seconds = end - start
+def judge(people: list[dict[str, Any]], seconds: float, loopback: bool) -> dict[str, Any]:
     rates, lags, received, looped, meeting = [], [], [], [], 0
     for person in people:
-        arrivals = [t for t in person.metrics_at if start <= t <= end]
+        arrivals = person["metrics_at"]
         rate = len(arrivals) / seconds
-        gaps = [b - a for a, b in itertools.pairwise(arrivals)]
-        lag = [max(0.0, 1000 * (gap - METRICS_INTERVAL)) for gap in gaps]
-        fps = statistics.median(person.received_fps[-8:]) if person.received_fps else 0.0
-        loop_fps = (person.loopback_window[1] - person.loopback_window[0]) / seconds
+        lag = [
+            max(0.0, 1000 * (later - earlier - METRICS_INTERVAL))
+            for earlier, later in itertools.pairwise(arrivals)
+        ]
+        fps = statistics.median(person["received_fps"]) if person["received_fps"] else 0.0
+        loop_fps = person["loopback_frames"] / seconds
         rates.append(rate)
         lags += lag
         received.append(fps)
         looped.append(loop_fps)
         good = (
-            not person.error
+            not person["error"]
             and rate >= MIN_METRICS_RATE
             and p99(lag) <= MAX_LAG_P99_MS
             and fps >= MIN_FPS_SHARE * FPS
@@ -227,36 +229,65 @@ def judge(people: list[Candidate], start: float, end: float, loopback: bool) -> 
     }
 
 
-async def run(sessions: int, seconds: float, mode: str, media: Media, workdir: Path) -> Report:
+async def generate_load(plans: list[Plan]) -> list[dict[str, Any]]:
+    """One load-generator process per plan: a single Python process would hit its own GIL."""
+    processes = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "server.bench.load",
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
+        for _ in plans
+    ]
+    outputs = await asyncio.gather(
+        *(
+            p.communicate(json.dumps(asdict(plan)).encode())
+            for p, plan in zip(processes, plans, strict=True)
+        )
+    )
+    people: list[dict[str, Any]] = []
+    for stdout, _ in outputs:
+        people += json.loads(stdout)
+    return people
+
+
+async def run(
+    sessions: int, seconds: float, mode: str, workers: int, clients: int, workdir: Path
+) -> Report:
     loopback = mode == "full"
-    with running_server(sessions, workdir) as server:
+    with running_server(sessions, workers, workdir) as server:
         async with aiohttp.ClientSession() as http:
             await wait_healthy(http, server.base_url)
             tokens = await create_checks(http, server, sessions)
-            await asyncio.sleep(1.0)
-            pid = server.process.pid
-            rss_idle = rss_mb(pid)
-            async with candidates(http, server, tokens, loopback, media) as people:
-                # Let every session pass its start-up before measuring.
-                await asyncio.sleep(3.0)
-                cpu_start, start = cpu_seconds(pid), time.monotonic()
-                for person in people:
-                    person.loopback_window = [person.loopback_frames, 0]
-                await asyncio.sleep(seconds)
-                cpu_end, end = cpu_seconds(pid), time.monotonic()
-                for person in people:
-                    person.loopback_window[1] = person.loopback_frames
-                rss_load = rss_mb(pid)
-                figures = judge(people, start, end, loopback)
-    connected = sum(1 for p in people if not p.error and p.metrics_at)
+        await asyncio.sleep(1.0)
+        pid = server.process.pid
+        rss_idle = rss_mb(pid)
+        # Media encoding and connecting take a few seconds; then every session settles.
+        start_at = time.time() + 6.0 + 0.05 * sessions / clients
+        end_at = start_at + seconds
+        shares = [tokens[i::clients] for i in range(clients)]
+        plans = [
+            Plan(server.base_url, share, loopback, start_at, end_at) for share in shares if share
+        ]
+        load = asyncio.create_task(generate_load(plans))
+        await asyncio.sleep(max(0.0, start_at - time.time()))
+        cpu_start = cpu_seconds(pid)
+        await asyncio.sleep(max(0.0, end_at - time.time()))
+        cpu_end = cpu_seconds(pid)
+        rss_load = rss_mb(pid)
+        people = await load
+    figures = judge(people, seconds, loopback)
+    connected = sum(1 for p in people if not p["error"] and p["metrics_at"])
     return Report(
         mode=mode,
         sessions=sessions,
-        seconds=round(end - start, 1),
+        seconds=seconds,
         connected=connected,
         failures=sessions - connected,
-        server_core_s_per_session_s=round((cpu_end - cpu_start) / (end - start) / sessions, 4),
-        server_cpu_pct=round(100 * (cpu_end - cpu_start) / (end - start), 1),
+        server_core_s_per_session_s=round((cpu_end - cpu_start) / seconds / sessions, 4),
+        server_cpu_pct=round(100 * (cpu_end - cpu_start) / seconds, 1),
         rss_idle_mb=round(rss_idle, 1),
         rss_per_session_mb=round((rss_load - rss_idle) / sessions, 1),
         **figures,
@@ -265,7 +296,7 @@ async def run(sessions: int, seconds: float, mode: str, media: Media, workdir: P
 
 async def soak(cycles: int, media: Media, workdir: Path) -> dict[str, Any]:
     """Connect and disconnect one candidate `cycles` times; memory must come back down."""
-    with running_server(1, workdir) as server:
+    with running_server(1, 0, workdir) as server:
         async with aiohttp.ClientSession() as http:
             await wait_healthy(http, server.base_url)
             token = (await create_checks(http, server, 1))[0]
@@ -318,15 +349,23 @@ def table(reports: list[Report]) -> str:
     )
 
 
-def main(sessions: list[int], seconds: float, mode: str, soak_cycles: int, output: Path) -> int:
+def main(
+    sessions: list[int],
+    seconds: float,
+    mode: str,
+    soak_cycles: int,
+    output: Path,
+    workers: int,
+    clients: int,
+) -> int:
     # Server and candidates share this machine: media stays on loopback, as in the tests.
     restrict_host_addresses(("127.0.0.1",))
     media = encode_media()
     reports: list[Report] = []
-    results: dict[str, Any] = {"runs": []}
+    results: dict[str, Any] = {"workers": workers, "load_processes": clients, "runs": []}
     for count in sessions:
         with tempfile.TemporaryDirectory() as workdir:
-            report = asyncio.run(run(count, seconds, mode, media, Path(workdir)))
+            report = asyncio.run(run(count, seconds, mode, workers, clients, Path(workdir)))
         reports.append(report)
         results["runs"].append({**asdict(report), "ok": report.ok})
         print(table(reports[-1:]), flush=True)
