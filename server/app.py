@@ -54,6 +54,7 @@ async def media(app: web.Application) -> AsyncIterator[None]:
             connect_seconds=CONNECT_SECONDS,
             session_seconds=settings.session_seconds,
             speakers_seconds=SPEAKERS_SECONDS,
+            reencode=settings.loopback == "reencode",
         ),
         ice_servers=[],
         on_result=store,

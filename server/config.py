@@ -43,6 +43,9 @@ class Settings:
     """Base URL candidates reach us at, used in candidate links; empty means http://host:port."""
     max_sessions: int = 8
     """Concurrent media sessions a media process accepts before answering 503."""
+    loopback: str = "passthrough"
+    """`passthrough` sends the browser's own frames back; `reencode` decodes and re-encodes them
+    (the naive design, several times the CPU; kept to be measured against)."""
     media_workers: int = 0
     """Media worker processes (about one per core); 0 keeps media in the HTTP process."""
     session_seconds: float = 300.0
@@ -71,6 +74,8 @@ class Settings:
             raise ConfigError("public URL must be an http(s) URL")
         if self.max_sessions < 1:
             raise ConfigError("max sessions must be at least 1")
+        if self.loopback not in ("passthrough", "reencode"):
+            raise ConfigError("loopback must be passthrough or reencode")
         if not 0 <= self.media_workers <= 64:
             raise ConfigError("media workers must be from 0 to 64")
         if not math.isfinite(self.session_seconds) or not 0 < self.session_seconds <= 86400:

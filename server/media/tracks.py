@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 import av
@@ -72,12 +73,49 @@ def audio_feeder(
     return feed
 
 
-async def read_frames(track: MediaStreamTrack, feed: Callable[[Frame], None]) -> None:
+class DecodedLoopback(MediaStreamTrack):
+    """The naive loopback: decoded frames for aiortc's encoder, newest only. Kept to be measured
+    against (`SessionLimits.reencode`); the service sends the browser's own frames back."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__()
+        self.kind = kind
+        self._frame: Frame | None = None
+        self._ready = asyncio.Event()
+
+    def put(self, frame: Frame) -> None:
+        self._frame = frame
+        self._ready.set()
+
+    def stop(self) -> None:
+        super().stop()
+        self._ready.set()
+
+    async def recv(self) -> Frame:
+        await self._ready.wait()
+        frame, self._frame = self._frame, None
+        self._ready.clear()
+        if self.readyState != "live" or frame is None:
+            raise MediaStreamError
+        return frame
+
+
+async def read_frames(
+    track: MediaStreamTrack,
+    feed: Callable[[Frame], None],
+    loopback: DecodedLoopback | None = None,
+) -> None:
     """Read every decoded frame of an incoming track into its analyser, until the track ends."""
-    while True:
-        try:
-            frame = await track.recv()
-        except MediaStreamError:
-            return
-        if isinstance(frame, Frame):
-            feed(frame)
+    try:
+        while True:
+            try:
+                frame = await track.recv()
+            except MediaStreamError:
+                return
+            if isinstance(frame, Frame):
+                if loopback is not None:
+                    loopback.put(frame)
+                feed(frame)
+    finally:
+        if loopback is not None:
+            loopback.stop()

@@ -7,10 +7,13 @@ These also pin the aiortc internals that `passthrough.py` uses: they fail loudly
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from typing import Any
 
 from aiohttp.test_utils import TestClient
 
+from server.app import create_app
+from server.config import Settings
 from server.keys import peers_key
 from server.media.passthrough import (
     MAX_AUDIO_FRAMES,
@@ -18,7 +21,7 @@ from server.media.passthrough import (
     EncodedFrame,
     PacketLoopback,
 )
-from tests.conftest import Seeded
+from tests.conftest import AiohttpClient, Seeded
 from tests.support.peer import ClientPeer, PictureTrack, SoundTrack
 from tests.support.synthetic import speech_like, uniform
 
@@ -109,3 +112,23 @@ async def test_audio_keeps_only_the_newest_frames() -> None:
     await reading
     assert len(loopback._frames) <= MAX_AUDIO_FRAMES
     loopback.stop()
+
+
+async def test_the_naive_design_still_runs_for_comparison(
+    aiohttp_client: AiohttpClient, settings: Settings, seeded: Seeded
+) -> None:
+    app = create_app(dataclasses.replace(settings, loopback="reencode"))
+    client: TestClient[Any, Any] = await aiohttp_client(app)
+    peer = ClientPeer(
+        PictureTrack([uniform(130, seed=i) for i in range(8)]), SoundTrack(speech_like(2.0))
+    )
+    try:
+        await peer.connect(client, seeded.check.token)
+        verdict = await peer.next_message("verdict", within=20)
+        session = client.app[peers_key].get(peer.session_id)
+        assert session is not None
+        assert not session.loopbacks, "no passthrough in the naive design"
+        assert peer.received["video"] > 10, "the re-encoded loopback arrives"
+    finally:
+        await peer.close()
+    assert verdict["result"]["checks"]["camera"]["status"] == "pass"
