@@ -68,6 +68,12 @@ def parser() -> argparse.ArgumentParser:
     )
     media.add_argument("--seconds", type=float, default=20.0, help="measured seconds per run")
     media.add_argument("--mode", choices=["full", "analysis"], default="full")
+    media.add_argument(
+        "--design",
+        choices=["current", "naive", "both"],
+        default="current",
+        help="naive: one process that decodes and re-encodes; both: side by side per N",
+    )
     media.add_argument("--soak", type=int, default=0, metavar="CYCLES", help="connect/disconnect")
     media.add_argument("--output", type=Path, default=Path("bench-media.json"), metavar="JSON")
     cores = os.cpu_count() or 1
@@ -93,6 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.output,
             args.workers,
             args.clients,
+            ["naive", "current"] if args.design == "both" else [args.design],
         )
     try:
         settings = Settings.load(
