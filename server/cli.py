@@ -10,7 +10,6 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -19,9 +18,9 @@ from server.config import ConfigError, Settings
 from server.demo import seed_demo
 from server.logs import AccessLogger, configure_logging
 from server.store.db import create_engine, current_revision, migrate
-from server.store.orgs import create_api_key, create_org
+from server.store.orgs import InvalidOrigin, create_api_key, create_org, parse_origin
 
-HEAD_REVISION = "0001"
+HEAD_REVISION = "0002"
 
 log = logging.getLogger(__name__)
 
@@ -158,16 +157,14 @@ async def _create_org(settings: Settings, name: str, origins: list[str]) -> int:
     if not name or len(name) > 200:
         print("greenroom: the name must be 1-200 characters", file=sys.stderr)
         return 2
-    for origin in origins:
-        parts = urlsplit(origin)
-        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
-            print(
-                f"greenroom: {origin!r} is not an origin like https://example.com", file=sys.stderr
-            )
-            return 2
+    try:
+        normalised = [parse_origin(origin) for origin in origins]
+    except InvalidOrigin as exc:
+        print(f"greenroom: {exc}", file=sys.stderr)
+        return 2
     engine = create_engine(settings.database_url)
     try:
-        org = await create_org(engine, name, [o.rstrip("/") for o in origins])
+        org = await create_org(engine, name, normalised)
         key = await create_api_key(engine, org.id)
     finally:
         await engine.dispose()

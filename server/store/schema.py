@@ -111,4 +111,10 @@ attempts = sa.Table(
     sa.Column("speakers_status", sa.String(8), nullable=False),
     sa.Column("network_status", sa.String(8), nullable=False),
     sa.Column("result", sa.JSON, nullable=False),
+    # The candidate's answer to "How easy was it to get ready?", given after the attempt: kept
+    # beside the result, not in it, because the result is sent on (postMessage, webhooks) as
+    # measured and the comment is the candidate's own words.
+    sa.Column("feedback_ease", sa.SmallInteger, nullable=True),
+    sa.Column("feedback_comment", sa.String(1000), nullable=True),
+    sa.Column("feedback_at", UTCDateTime, nullable=True),
 )

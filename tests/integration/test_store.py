@@ -2,22 +2,32 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import alembic.config
 import pytest
 import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from server.cli import HEAD_REVISION, main
 from server.store.attempts import latest_result, record_attempt
 from server.store.checks import CheckStatus, check_by_token, create_check, get_check
 from server.store.db import async_url, create_engine, current_revision, migrate
-from server.store.orgs import create_api_key, create_org, org_for_api_key
+from server.store.feedback import Feedback, latest_feedback, record_feedback
+from server.store.orgs import InvalidOrigin, create_api_key, create_org, get_org, org_for_api_key
+from server.store.schema import attempts, metadata, organisations
 from tests.conftest import new_check
+
+CHECK_NAMES = ("camera", "lighting", "microphone", "speakers", "network")
 
 POSTGRES_URL = os.environ.get(
     "GREENROOM_TEST_POSTGRES_URL", "postgresql:///test?host=/var/run/postgresql"
@@ -62,7 +72,7 @@ async def test_store_round_trip(any_database_url: str) -> None:
     engine = create_engine(any_database_url)
     try:
         await migrate(engine)
-        assert await current_revision(engine) == "0001"
+        assert await current_revision(engine) == HEAD_REVISION
 
         org = await create_org(engine, "Acme", ["https://vendor.example"])
         other = await create_org(engine, "Other", [])
@@ -93,3 +103,145 @@ async def test_store_round_trip(any_database_url: str) -> None:
         assert reloaded.status == CheckStatus.WARNINGS
     finally:
         await engine.dispose()
+
+
+async def test_migrations_build_exactly_the_declared_schema(any_database_url: str) -> None:
+    engine = create_engine(any_database_url)
+    try:
+        await migrate(engine)
+        async with engine.connect() as conn:
+            differences = await conn.run_sync(
+                lambda sync: compare_metadata(MigrationContext.configure(sync), metadata)
+            )
+        assert differences == []
+    finally:
+        await engine.dispose()
+
+
+async def test_feedback_is_stored_with_its_attempt_and_replaced(any_database_url: str) -> None:
+    engine = create_engine(any_database_url)
+    try:
+        await migrate(engine)
+        org = await create_org(engine, "Acme", [])
+        check = await create_check(engine, org.id, new_check())
+        other_check = await create_check(engine, org.id, new_check())
+        now = datetime.now(UTC).replace(microsecond=0)
+        earlier = result_for(check.id, "not_ready", now - timedelta(minutes=5))
+        later = result_for(check.id, "ready", now)
+        foreign = result_for(other_check.id, "ready", now)
+        for result in (earlier, later, foreign):
+            await record_attempt(engine, result)
+        assert await latest_feedback(engine, check.id) is None
+
+        first = Feedback(str(earlier["attempt_id"]), 2, "The camera took a while", now)
+        assert await record_feedback(engine, check.id, first)
+        assert await latest_feedback(engine, check.id) == first
+
+        text = "Åsa här: lätt! 👍\nTack."
+        changed = Feedback(first.attempt_id, 5, text, now + timedelta(seconds=30))
+        assert await record_feedback(engine, check.id, changed)
+        assert await latest_feedback(engine, check.id) == changed, "a new answer replaces"
+
+        on_later = Feedback(str(later["attempt_id"]), 4, None, now + timedelta(minutes=1))
+        assert await record_feedback(engine, check.id, on_later)
+        assert await latest_feedback(engine, check.id) == on_later, "the newest answer wins"
+
+        not_ours = Feedback(str(foreign["attempt_id"]), 1, "x", now)
+        assert not await record_feedback(engine, check.id, not_ours)
+        assert await latest_feedback(engine, other_check.id) is None
+        missing = Feedback("0" * 32, 1, None, now)
+        assert not await record_feedback(engine, check.id, missing)
+
+        assert await latest_result(engine, check.id) == later, "the result itself is untouched"
+        async with engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    sa.select(attempts.c.id, attempts.c.feedback_ease).where(
+                        attempts.c.check_id == check.id
+                    )
+                )
+            ).all()
+        assert dict(rows) == {earlier["attempt_id"]: 5, later["attempt_id"]: 4}
+    finally:
+        await engine.dispose()
+
+
+async def test_an_existing_database_gains_empty_feedback(any_database_url: str) -> None:
+    engine = create_engine(any_database_url)
+    try:
+        await migrate(engine, "0001")
+        org = await create_org(engine, "Acme", [])
+        check = await create_check(engine, org.id, new_check())
+        result = result_for(check.id, "warnings", datetime.now(UTC))
+        async with engine.begin() as conn:
+            await conn.execute(
+                attempts.insert().values(
+                    id=result["attempt_id"],
+                    check_id=check.id,
+                    started_at=datetime.now(UTC),
+                    finished_at=datetime.now(UTC),
+                    overall="warnings",
+                    result=result,
+                    **{f"{name}_status": "warn" for name in CHECK_NAMES},
+                )
+            )
+        await migrate(engine)
+        assert await current_revision(engine) == HEAD_REVISION
+        assert await latest_result(engine, check.id) == result
+        assert await latest_feedback(engine, check.id) is None
+    finally:
+        await engine.dispose()
+
+
+async def test_only_origins_are_stored_and_read_back(any_database_url: str) -> None:
+    engine = create_engine(any_database_url)
+    try:
+        await migrate(engine)
+        org = await create_org(
+            engine, "Acme", ["https://Vendor.Example:443/", "http://localhost:8080"]
+        )
+        assert org.allowed_origins == ("https://vendor.example", "http://localhost:8080")
+        assert await get_org(engine, org.id) == org
+        with pytest.raises(InvalidOrigin):
+            await create_org(engine, "Evil", ["https://ok.example", "https://x.example; a b"])
+        async with engine.connect() as conn:
+            names = (await conn.execute(sa.select(organisations.c.name))).scalars().all()
+        assert names == ["Acme"], "a refused origin stores nothing"
+
+        # A row written before origins were validated is read back without what is not one.
+        async with engine.begin() as conn:
+            await conn.execute(
+                organisations.update()
+                .where(organisations.c.id == org.id)
+                .values(
+                    allowed_origins=["https://ok.example", "https://x.example\r\nSet-Cookie: a"]
+                )
+            )
+        reread = await get_org(engine, org.id)
+        assert reread is not None
+        assert reread.allowed_origins == ("https://ok.example",)
+    finally:
+        await engine.dispose()
+
+
+def test_serve_expects_the_newest_migration(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`greenroom serve` compares with HEAD_REVISION: it must name the newest migration, and a
+    database one migration behind is refused."""
+    config = alembic.config.Config()
+    config.set_main_option("script_location", "server.store:migrations")
+    assert ScriptDirectory.from_config(config).get_heads() == [HEAD_REVISION]
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+
+    async def migrate_to_first() -> None:
+        engine = create_engine(url)
+        try:
+            await migrate(engine, "0001")
+        finally:
+            await engine.dispose()
+
+    asyncio.run(migrate_to_first())
+    assert main(["serve", "--database", url]) == 1
+    assert "greenroom migrate" in capsys.readouterr().err

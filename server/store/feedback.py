@@ -1,0 +1,67 @@
+"""The candidate's feedback on an attempt: how easy it was to get ready, and a comment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from server.store.schema import attempts
+
+
+@dataclass(frozen=True)
+class Feedback:
+    attempt_id: str
+    """The attempt the candidate had just finished when they answered."""
+    ease: int
+    """1 (hard) to 5 (easy)."""
+    comment: str | None
+    """Their own words, at most 1000 characters; None when they wrote nothing."""
+    at: datetime
+    """When they answered (the latest answer replaces an earlier one)."""
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "attempt_id": self.attempt_id,
+            "ease": self.ease,
+            "comment": self.comment,
+            "at": self.at.isoformat(),
+        }
+
+
+async def record_feedback(engine: AsyncEngine, check_id: str, feedback: Feedback) -> bool:
+    """Store the answer on the check's attempt, replacing any earlier one; False if no such
+    attempt belongs to this check."""
+    async with engine.begin() as conn:
+        updated = await conn.execute(
+            attempts.update()
+            .where(attempts.c.id == feedback.attempt_id, attempts.c.check_id == check_id)
+            .values(
+                feedback_ease=feedback.ease,
+                feedback_comment=feedback.comment,
+                feedback_at=feedback.at,
+            )
+        )
+    return updated.rowcount == 1
+
+
+async def latest_feedback(engine: AsyncEngine, check_id: str) -> Feedback | None:
+    """The most recent answer the candidate gave for any attempt of this check."""
+    query = (
+        sa.select(
+            attempts.c.id,
+            attempts.c.feedback_ease,
+            attempts.c.feedback_comment,
+            attempts.c.feedback_at,
+        )
+        .where(attempts.c.check_id == check_id, attempts.c.feedback_at.is_not(None))
+        .order_by(attempts.c.feedback_at.desc())
+        .limit(1)
+    )
+    async with engine.connect() as conn:
+        row = (await conn.execute(query)).first()
+    if row is None:
+        return None
+    return Feedback(attempt_id=row[0], ease=row[1], comment=row[2], at=row[3])
