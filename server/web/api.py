@@ -12,6 +12,7 @@ from server.errors import NotFound, Unauthorized
 from server.keys import engine_key, settings_key
 from server.store.attempts import latest_result
 from server.store.checks import Check, create_check, get_check
+from server.store.feedback import Feedback, latest_feedback
 from server.store.orgs import Organisation, org_for_api_key
 from server.web.body import read_json_object
 from server.web.check_input import parse_new_check
@@ -41,7 +42,12 @@ def candidate_url(request: web.Request, check: Check) -> str:
     return f"{request.app[settings_key].base_url}/c/{check.token}"
 
 
-def check_json(request: web.Request, check: Check, result: dict[str, Any] | None) -> dict[str, Any]:
+def check_json(
+    request: web.Request,
+    check: Check,
+    result: dict[str, Any] | None,
+    feedback: Feedback | None = None,
+) -> dict[str, Any]:
     return {
         "id": check.id,
         "status": check.status.value,
@@ -58,6 +64,9 @@ def check_json(request: web.Request, check: Check, result: dict[str, Any] | None
         "expires_at": check.token_expires_at.isoformat(),
         "created_at": check.created_at.isoformat(),
         "latest_result": result,
+        # Beside the result, not inside it: the Result contract is also the postMessage and
+        # webhook payload, and feedback arrives later and may change.
+        "feedback": None if feedback is None else feedback.as_json(),
     }
 
 
@@ -79,4 +88,11 @@ async def show(request: web.Request) -> web.Response:
     )
     if check is None:
         raise NotFound("no such check")
-    return web.json_response(check_json(request, check, await latest_result(engine, check.id)))
+    return web.json_response(
+        check_json(
+            request,
+            check,
+            await latest_result(engine, check.id),
+            await latest_feedback(engine, check.id),
+        )
+    )

@@ -52,7 +52,7 @@ async def test_create_then_read_a_check(client: Client, seeded: Seeded) -> None:
 
     page = await client.get(f"/c/{token}")
     assert page.status == 200
-    assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+    assert "frame-ancestors https://vendor.example" in page.headers["Content-Security-Policy"]
     assert page.headers["Referrer-Policy"] == "no-referrer"
     info = await (await client.get(f"/c/{token}/info")).json()
     assert info["title"] == "Interview: Engineer"
