@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -159,3 +161,8 @@ async def test_healthz_says_unavailable_when_the_database_is_gone(
     client: Client = await aiohttp_client(app)
     response = await client.get("/healthz")
     assert response.status == 503
+    # After a failed connect aiosqlite stops its worker thread without waiting for it; the thread
+    # then answers this test's event loop, which must still be open (else the next test fails).
+    for thread in threading.enumerate():
+        if thread.name.endswith("(_connection_worker_thread)"):
+            await asyncio.to_thread(thread.join, 5)
