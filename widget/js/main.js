@@ -5,12 +5,14 @@
 import { ApiError, checkEndpoints, fetchCheckInfo, postFallback, postOfferPatiently } from "./api.js";
 import { chosenLocale, loadI18n, resolveLocale, setText } from "./i18n.js";
 import { measureLocally } from "./local.js";
+import { classifyMediaError, detectPlatform, guidanceFor } from "./guidance.js";
 import {
   CheckConnection,
   NoRouteError,
+  cameraPermission,
   detectUnsupported,
+  frameContext,
   openCameraAndMicrophone,
-  reasonsForMediaError,
   stopStream,
 } from "./media.js";
 import { createBrightnessReading, createMicMeter } from "./meters.js";
@@ -28,6 +30,8 @@ const MEASURE_TIMEOUT_MS = 45_000;
 const SPEAKERS_TIMEOUT_MS = 75_000;
 const INFO_TIMEOUT_MS = 5000;
 const FALLBACK_TIMEOUT_MS = 15_000;
+/** A browser that already has permission answers at once: no need to explain a prompt then. */
+const ASKING_DELAY_MS = 400;
 /** @type {readonly CheckName[]} */
 const MEASURED = Object.freeze(["camera", "lighting", "microphone"]);
 
@@ -67,7 +71,7 @@ function mountCheckPage({ root, i18n, endpoints, info, infoError }) {
   const micMeter = createMicMeter(ui.micMeter);
   const brightness = createBrightnessReading(ui.brightness, t);
 
-  /** @type {"idle" | "running" | "speakers" | "local" | "verdict" | "failed" | "finished"} */
+  /** @type {"idle" | "blocked" | "running" | "speakers" | "local" | "verdict" | "failed" | "finished"} */
   let phase = "idle";
   /** Which run is current; callbacks of an older one see a different number and stop. */
   let run = 0;
@@ -88,6 +92,8 @@ function mountCheckPage({ root, i18n, endpoints, info, infoError }) {
     /** @type {any} */ (ui.chime).setSinkId?.(ui.outputDevice.value).catch(() => {});
   });
   ui.finish.addEventListener("click", finish);
+  ui.tryAgain.addEventListener("click", () => void runCheck());
+  ui.continueAnyway.addEventListener("click", finish);
   ui.checkAgain.addEventListener("click", () => location.reload());
   ui.preview.addEventListener("playing", () => (ui.placeholder.hidden = true));
   window.addEventListener("pagehide", release);
@@ -110,6 +116,9 @@ function mountCheckPage({ root, i18n, endpoints, info, infoError }) {
   async function runCheck() {
     if (!info || phase === "running" || phase === "speakers" || phase === "local") return;
     const current = ++run;
+    const frame = frameContext();
+    // Framed without allow="camera; microphone": asking would only fail, and confuse.
+    if (frame.framed && frame.policyAllows === false) return showProblem("iframe");
     phase = "running";
     connected = false;
     // getUserMedia first, while the click still counts as a user gesture.
@@ -121,12 +130,24 @@ function mountCheckPage({ root, i18n, endpoints, info, infoError }) {
     showStep("check");
     announce([t("announce.started")]);
     const asked = performance.now();
-    /** @type {MediaStream} */
-    let captured;
+    const asking = window.setTimeout(() => {
+      ui.asking.hidden = false;
+      announce([t("permission.asking")]);
+    }, ASKING_DELAY_MS);
+    /** @type {MediaStream | null} */
+    let captured = null;
+    /** @type {unknown} */
+    let failure = null;
     try {
       captured = await capture;
     } catch (error) {
-      if (current === run) fail("message.devices", outcomesFor(reasonsForMediaError(error)));
+      failure = error;
+    }
+    window.clearTimeout(asking);
+    ui.asking.hidden = true;
+    if (!captured) {
+      const permission = await cameraPermission();
+      if (current === run) showProblem(classifyMediaError(failure, { ...frame, permission }));
       return;
     }
     if (current !== run) return stopStream(captured);
@@ -156,6 +177,19 @@ function mountCheckPage({ root, i18n, endpoints, info, infoError }) {
     } catch (error) {
       lose(current, error);
     }
+  }
+
+  /**
+   * The camera or microphone could not be opened: say what to do, for this browser and system.
+   * @param {import("./guidance.js").Problem} problem
+   */
+  function showProblem(problem) {
+    phase = "blocked";
+    run += 1;
+    release();
+    const platform = detectPlatform(navigator);
+    view.showGuidance(guidanceFor(problem, platform), platform);
+    showStep("permission");
   }
 
   /** Puts the check step back to its start: every check running, nothing decided yet. */

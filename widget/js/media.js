@@ -31,32 +31,43 @@ export function detectUnsupported(env = globalThis) {
 }
 
 /**
- * Asks for the camera and the microphone. Call it straight from the Start click (a user gesture).
- * @returns {Promise<MediaStream>} rejects with the getUserMedia error; see reasonsForMediaError
+ * Asks for the camera and the microphone. Call it straight from a click (a user gesture).
+ * @param {MediaStreamConstraints} [constraints]
+ * @returns {Promise<MediaStream>} rejects with the getUserMedia error; see guidance.js
  */
-export function openCameraAndMicrophone() {
-  return navigator.mediaDevices.getUserMedia(MEDIA_CONSTRAINTS);
+export function openCameraAndMicrophone(constraints = MEDIA_CONSTRAINTS) {
+  return navigator.mediaDevices.getUserMedia(constraints);
 }
 
 /**
- * Reason codes for a getUserMedia failure.
- * @param {unknown} error
- * @returns {string[]}
+ * Whether the page runs in a frame, and whether the frame's permissions policy lets it use the
+ * camera and microphone (null when the browser cannot tell: Firefox, Safari).
+ * @param {typeof globalThis} [env]
+ * @returns {{framed: boolean, policyAllows: boolean | null}}
  */
-export function reasonsForMediaError(error) {
-  const name = error instanceof Error || error instanceof DOMException ? error.name : "";
-  switch (name) {
-    case "NotAllowedError":
-    case "SecurityError":
-      return ["camera.denied", "microphone.denied"];
-    case "NotFoundError":
-    case "OverconstrainedError":
-      return ["camera.not_found"];
-    case "TypeError":
-      return ["browser.unsupported"];
-    default:
-      // NotReadableError, and AbortError (Firefox's word for a device it could not start).
-      return ["camera.in_use"];
+export function frameContext(env = globalThis) {
+  let framed = false;
+  try {
+    framed = env.self !== env.top;
+  } catch {
+    framed = true;
+  }
+  const doc = /** @type {any} */ (env.document);
+  const policy = doc?.permissionsPolicy ?? doc?.featurePolicy;
+  const policyAllows =
+    typeof policy?.allowsFeature === "function"
+      ? Boolean(policy.allowsFeature("camera") && policy.allowsFeature("microphone"))
+      : null;
+  return { framed, policyAllows };
+}
+
+/** @returns {Promise<string | null>} the camera permission's state, where the browser tells */
+export async function cameraPermission() {
+  try {
+    const status = await navigator.permissions.query(/** @type {any} */ ({ name: "camera" }));
+    return status.state;
+  } catch {
+    return null;
   }
 }
 

@@ -30,9 +30,8 @@ export function createView(root, i18n) {
   function showStep(name, { focus = true } = {}) {
     for (const step of ui.steps) step.hidden = step.dataset.step !== name;
     ui.checks.hidden = name !== "check" && name !== "result";
-    ui.main.dataset.step = name;
     const heading = /** @type {HTMLElement | null} */ (
-      root.querySelector(`[data-step="${name}"] h1`)
+      root.querySelector(`section[data-step="${name}"] h1`)
     );
     if (focus) heading?.focus();
   }
@@ -76,7 +75,34 @@ export function createView(root, i18n) {
     );
   }
 
-  return { ui, showStep, setStatus, renderOutcomes, reasonKey, announce };
+  /**
+   * Fills the permission step with what to do.
+   * @param {import("./guidance.js").Guidance} guidance
+   * @param {{browser: string, os: string}} platform
+   */
+  function showGuidance(guidance, platform) {
+    setText(ui.permissionHeading, t, guidance.heading);
+    Object.assign(ui.guidance.dataset, {
+      problem: guidance.problem,
+      browser: platform.browser,
+      os: platform.os,
+      reasons: guidance.reasons.join(" "),
+    });
+    ui.guidanceLead.hidden = !guidance.lead;
+    if (guidance.lead) setText(ui.guidanceLead, t, guidance.lead);
+    ui.guidanceSteps.replaceChildren(
+      ...guidance.steps.map((key) => {
+        const item = root.createElement("li");
+        item.dataset.key = key;
+        setText(item, t, key);
+        return item;
+      }),
+    );
+    ui.openInTab.hidden = guidance.problem !== "iframe";
+    ui.openInTabLink.href = location.href;
+  }
+
+  return { ui, showStep, setStatus, renderOutcomes, reasonKey, announce, showGuidance };
 }
 
 /** @param {Document} root */
@@ -112,6 +138,15 @@ function findElements(root) {
     reload: ref("reload"),
     start: /** @type {HTMLButtonElement} */ (testid("start-check")),
     message: testid("message"),
+    asking: ref("asking"),
+    permissionHeading: ref("permission-heading"),
+    guidance: ref("guidance"),
+    guidanceLead: ref("guidance-lead"),
+    guidanceSteps: ref("guidance-steps"),
+    openInTab: ref("open-in-tab"),
+    openInTabLink: /** @type {HTMLAnchorElement} */ (ref("open-in-tab-link")),
+    tryAgain: testid("try-again"),
+    continueAnyway: testid("continue-anyway"),
     preview: /** @type {HTMLVideoElement} */ (ref("preview")),
     placeholder: ref("placeholder"),
     micMeter: testid("mic-meter"),
