@@ -8,7 +8,7 @@ import asyncio
 import pytest
 from playwright.async_api import Page, async_playwright, expect
 
-from tests.e2e.conftest import CHROMIUM_FLAGS, MediaFiles, Server, chromium_path
+from tests.e2e.conftest import CHROMIUM_FLAGS, MediaFiles, Server, StartServer, chromium_path
 from tests.e2e.test_check_page import create_check
 
 pytestmark = pytest.mark.e2e
@@ -51,3 +51,34 @@ async def test_the_preview_plays_the_looped_back_stream(
         finally:
             await browser.close()
     assert after - before >= 20, f"{after - before} frames in 2 s of a 15 fps loopback"
+
+
+async def test_a_check_through_media_workers(
+    start_server: StartServer, media_files: MediaFiles
+) -> None:
+    """`GREENROOM_MEDIA_WORKERS=2`: Chromium's media goes to a worker process, the verdict is
+    stored, and the preview plays."""
+    server = start_server({"GREENROOM_MEDIA_WORKERS": "2"})
+    check = create_check(server)
+    flags = [
+        *CHROMIUM_FLAGS,
+        f"--use-file-for-fake-video-capture={media_files.well_lit}",
+        f"--use-file-for-fake-audio-capture={media_files.speech}",
+    ]
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=chromium_path(), args=flags)
+        try:
+            page = await browser.new_page()
+            await page.goto(check["candidate_url"])
+            await page.get_by_test_id("start-check").click()
+            confirm = page.get_by_test_id("confirm-speakers")
+            await expect(confirm).to_be_visible(timeout=20_000)
+            await confirm.click()
+            await expect(page.get_by_test_id("overall")).to_have_attribute(
+                "data-overall", "ready", timeout=20_000
+            )
+            assert await frames_played(page) > 30
+        finally:
+            await browser.close()
+    stored = server.api("GET", f"/api/v1/checks/{check['id']}")
+    assert stored["latest_result"]["overall"] == "ready"
