@@ -5,6 +5,7 @@
 import { ApiError, checkEndpoints, fetchCheckInfo, postFallback, postOfferPatiently } from "./api.js";
 import { chosenLocale, loadI18n, resolveLocale, setText } from "./i18n.js";
 import { measureLocally } from "./local.js";
+import { createDevicePickers, openChosenDevices } from "./devices.js";
 import { classifyMediaError, detectPlatform, guidanceFor } from "./guidance.js";
 import {
   CheckConnection,
@@ -18,6 +19,7 @@ import {
 import { createBrightnessReading, createMicMeter } from "./meters.js";
 import { CHECKS, allChecks, outcomesFor, readOutcomes, readResult } from "./results.js";
 import { createView } from "./view.js";
+import { MAX_RECORDING_MS, playOnce, recordVoice } from "./voice.js";
 import { renderWelcome } from "./welcome.js";
 
 /** @typedef {import("./api.js").CheckInfo} CheckInfo */
@@ -83,6 +85,21 @@ function mountCheckPage({ root, i18n, endpoints, info, infoError }) {
   /** @type {CheckConnection | null} */
   let connection = null;
   let verdictTimer = 0;
+  /** @type {MediaStreamTrack | null} the looped-back microphone */
+  let remoteAudio = null;
+  /** @type {ReturnType<typeof recordVoice>} */
+  let voiceRecorder = null;
+  const chimeUrl = ui.chime.getAttribute("src") ?? "";
+  const pickers = createDevicePickers(
+    { container: ui.devices, camera: ui.cameraPicker, microphone: ui.microphonePicker },
+    i18n,
+    () => restartCheck(),
+    (present) => {
+      // The device in use was unplugged: start again with what is left.
+      const inUse = stream?.getTracks().map((track) => track.getSettings().deviceId ?? "") ?? [];
+      if (inUse.some((id) => id && !present.has(id))) restartCheck();
+    },
+  );
 
   ui.start.addEventListener("click", () => void runCheck());
   ui.confirmSpeakers.addEventListener("click", () => answerSpeakers(true));
@@ -113,7 +130,11 @@ function mountCheckPage({ root, i18n, endpoints, info, infoError }) {
   }
   ui.start.disabled = false;
 
-  async function runCheck() {
+  /**
+   * @param {{restart?: boolean}} [options] restart: the candidate switched devices, keep focus
+   *   where it is (on the picker)
+   */
+  async function runCheck({ restart = false } = {}) {
     if (!info || phase === "running" || phase === "speakers" || phase === "local") return;
     const current = ++run;
     const frame = frameContext();
@@ -122,12 +143,12 @@ function mountCheckPage({ root, i18n, endpoints, info, infoError }) {
     phase = "running";
     connected = false;
     // getUserMedia first, while the click still counts as a user gesture.
-    const capture = openCameraAndMicrophone();
+    const capture = openChosenDevices(openCameraAndMicrophone);
     // TURN credentials are short-lived: the page may have been open for a while.
     const fresh = withTimeout(fetchCheckInfo(endpoints.info), INFO_TIMEOUT_MS).catch(() => info);
     unlockChime();
     resetRun();
-    showStep("check");
+    showStep("check", { focus: !restart });
     announce([t("announce.started")]);
     const asked = performance.now();
     const asking = window.setTimeout(() => {
@@ -152,6 +173,7 @@ function mountCheckPage({ root, i18n, endpoints, info, infoError }) {
     }
     if (current !== run) return stopStream(captured);
     stream = captured;
+    void pickers.show(stream);
     const mediaMs = performance.now() - asked;
     iceServers = ((await fresh) ?? info).iceServers;
     if (current !== run) return;
@@ -168,6 +190,9 @@ function mountCheckPage({ root, i18n, endpoints, info, infoError }) {
             showMessage("message.waiting", { seconds: Math.ceil(waitMs / 1000) }),
           ),
         onVideo: showPreview,
+        onAudio: (track) => {
+          if (current === run) remoteAudio = track;
+        },
         onMessage: (message) => current === run && onMessage(message),
         // Lost before any media came back: nothing got through, whatever the browser calls it.
         onLost: () => lose(current, connected ? null : new NoRouteError()),
@@ -177,6 +202,15 @@ function mountCheckPage({ root, i18n, endpoints, info, infoError }) {
     } catch (error) {
       lose(current, error);
     }
+  }
+
+  /** The candidate chose another camera or microphone, or the one in use went away. */
+  function restartCheck() {
+    if (phase !== "running" && phase !== "speakers" && phase !== "local") return;
+    run += 1;
+    release();
+    phase = "idle";
+    void runCheck({ restart: true });
   }
 
   /**
@@ -208,10 +242,12 @@ function mountCheckPage({ root, i18n, endpoints, info, infoError }) {
   function onMessage(message) {
     if (message.type === "metrics") {
       connected = true;
+      // Media flows: what the candidate says from now on is what the interviewer would hear.
+      if (!voiceRecorder && remoteAudio && phase === "running") voiceRecorder = recordVoice(remoteAudio, ui.loopbackSink);
       micMeter.update(finite(message.audio?.rms_dbfs));
       brightness.update(finite(message.video?.mean_luma));
     } else if (message.type === "step" && message.step === "speakers" && phase === "running") {
-      startSpeakers(readOutcomes(message.checks, MEASURED));
+      void startSpeakers(readOutcomes(message.checks, MEASURED));
     } else if (message.type === "speakers" && message.heard_by_server === true) {
       speakersPassed("announce.speakers_heard");
     } else if (message.type === "verdict" && (phase === "running" || phase === "speakers")) {
@@ -220,7 +256,7 @@ function mountCheckPage({ root, i18n, endpoints, info, infoError }) {
   }
 
   /** @param {Partial<Outcomes>} measured camera, lighting and microphone, judged */
-  function startSpeakers(measured) {
+  async function startSpeakers(measured) {
     const current = run;
     phase = "speakers";
     window.clearTimeout(verdictTimer);
@@ -229,10 +265,27 @@ function mountCheckPage({ root, i18n, endpoints, info, infoError }) {
     renderOutcomes({ ...allChecks("running", []), ...measured });
     ui.speakersStep.hidden = false;
     ui.speakersActions.hidden = false;
+    ui.speakersStep.dataset.voice = "";
     setText(ui.speakersPrompt, t, "speakers.prompt");
     void listOutputDevices();
     ui.speakersHeading.focus();
-    announce([t("announce.speakers")]);
+    const recorder = voiceRecorder;
+    voiceRecorder = null;
+    const voice = await recorder?.stop();
+    if (current !== run || phase !== "speakers") return;
+    if (voice) {
+      announce([...resultLines(measured, MEASURED), t("speakers.voice")]);
+      setText(ui.speakersPrompt, t, "speakers.voice");
+      ui.speakersStep.dataset.voice = "playing";
+      const played = await playOnce(ui.chime, voice, MAX_RECORDING_MS + 2000);
+      ui.chime.src = chimeUrl;
+      ui.speakersStep.dataset.voice = played ? "played" : "not_played";
+      if (current !== run || phase !== "speakers") return;
+      setText(ui.speakersPrompt, t, "speakers.prompt");
+      announce([t("announce.speakers")]);
+    } else {
+      announce([...resultLines(measured, MEASURED), t("announce.speakers")]);
+    }
     playChime();
   }
 
@@ -253,6 +306,8 @@ function mountCheckPage({ root, i18n, endpoints, info, infoError }) {
 
   function playChime() {
     if (phase !== "speakers") return;
+    // The recording is still playing: stopping it moves on to the chime (startSpeakers).
+    if (ui.speakersStep.dataset.voice === "playing") return ui.chime.pause();
     ui.chime.currentTime = 0;
     ui.chime.muted = false;
     ui.chime.play().catch(() => {
@@ -417,6 +472,10 @@ function mountCheckPage({ root, i18n, endpoints, info, infoError }) {
   function releaseMedia() {
     connection?.close();
     connection = null;
+    remoteAudio = null;
+    // Dropped unheard: a recording is only ever played in the run that made it.
+    void voiceRecorder?.stop();
+    voiceRecorder = null;
     stopStream(stream);
     stream = null;
     ui.preview.srcObject = null;
@@ -435,11 +494,20 @@ function mountCheckPage({ root, i18n, endpoints, info, infoError }) {
 
   /** @param {Outcomes} outcomes */
   function announceResults(outcomes) {
-    announce(
-      CHECKS.map((name) =>
-        t("announce.result", { check: t(`check.${name}`), status: t(`status.${outcomes[name].status}`) }),
-      ),
-    );
+    announce(resultLines(outcomes, CHECKS));
+  }
+
+  /**
+   * "Camera: Looks good", one line per check.
+   * @param {Partial<Outcomes>} outcomes
+   * @param {readonly CheckName[]} names
+   */
+  function resultLines(outcomes, names) {
+    return names.flatMap((name) => {
+      const outcome = outcomes[name];
+      if (!outcome) return [];
+      return [t("announce.result", { check: t(`check.${name}`), status: t(`status.${outcome.status}`) })];
+    });
   }
 
   /** @param {string} key */

@@ -1,12 +1,6 @@
 // The browser's media side of a check: camera + microphone capture and the WebRTC connection
 // to the Greenroom server (non-trickle offer, one data channel). No DOM access here.
 
-/** Capture with the browser's audio processing off: the server measures the raw microphone. */
-export const MEDIA_CONSTRAINTS = Object.freeze({
-  video: { width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: 30 }, facingMode: "user" },
-  audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false },
-});
-
 /** aiortc does not trickle ICE, so the offer waits for gathering, but never longer than this. */
 export const ICE_GATHERING_TIMEOUT_MS = 2000;
 /** From the server's answer to a working connection; after this the network counts as blocked. */
@@ -32,10 +26,10 @@ export function detectUnsupported(env = globalThis) {
 
 /**
  * Asks for the camera and the microphone. Call it straight from a click (a user gesture).
- * @param {MediaStreamConstraints} [constraints]
+ * @param {MediaStreamConstraints} constraints see devices.js
  * @returns {Promise<MediaStream>} rejects with the getUserMedia error; see guidance.js
  */
-export function openCameraAndMicrophone(constraints = MEDIA_CONSTRAINTS) {
+export function openCameraAndMicrophone(constraints) {
   return navigator.mediaDevices.getUserMedia(constraints);
 }
 
@@ -86,6 +80,7 @@ export function stopStream(stream) {
  * @property {(offer: RTCSessionDescriptionInit, signal: AbortSignal) => Promise<{sdp: string, sessionId: string}>} sendOffer
  *   posts the complete offer and resolves with the server's answer
  * @property {(track: MediaStreamTrack) => void} onVideo the looped-back video track arrived
+ * @property {(track: MediaStreamTrack) => void} onAudio the looped-back audio track arrived
  * @property {(message: Record<string, any>) => void} onMessage a JSON object from the data channel
  * @property {(why: "failed" | "channel_closed" | "timeout") => void} onLost the connection broke
  *   (or never came up in time) before close()
@@ -129,8 +124,10 @@ export class CheckConnection {
   async connect() {
     const { pc, options } = this;
     pc.addEventListener("track", (event) => {
-      if (!this.closed && event.track.kind === "video") options.onVideo(event.track);
-      // The looped-back audio track is never attached to anything, so it is never played.
+      if (this.closed) return;
+      // The looped-back audio is never attached to an element: it is only ever recorded.
+      if (event.track.kind === "video") options.onVideo(event.track);
+      else if (event.track.kind === "audio") options.onAudio(event.track);
     });
     pc.addEventListener("connectionstatechange", () => this.checkState(pc.connectionState));
     pc.addEventListener("iceconnectionstatechange", () => this.checkState(pc.iceConnectionState));
