@@ -111,7 +111,7 @@ function mountCheckPage({ root, i18n, endpoints, info, infoError }) {
   ui.finish.addEventListener("click", finish);
   ui.tryAgain.addEventListener("click", () => void runCheck());
   ui.continueAnyway.addEventListener("click", finish);
-  ui.checkAgain.addEventListener("click", () => location.reload());
+  ui.checkAgain.addEventListener("click", () => void runCheck());
   ui.preview.addEventListener("playing", () => (ui.placeholder.hidden = true));
   window.addEventListener("pagehide", release);
   window.addEventListener("pageshow", (event) => event.persisted && location.reload());
@@ -137,6 +137,7 @@ function mountCheckPage({ root, i18n, endpoints, info, infoError }) {
   async function runCheck({ restart = false } = {}) {
     if (!info || phase === "running" || phase === "speakers" || phase === "local") return;
     const current = ++run;
+    release();
     const frame = frameContext();
     // Framed without allow="camera; microphone": asking would only fail, and confuse.
     if (frame.framed && frame.policyAllows === false) return showProblem("iframe");
@@ -235,6 +236,7 @@ function mountCheckPage({ root, i18n, endpoints, info, infoError }) {
     ui.speakersStep.hidden = true;
     ui.itAdvice.hidden = true;
     ui.resultNote.hidden = true;
+    ui.fixes.replaceChildren();
     ui.placeholder.hidden = false;
   }
 
@@ -366,6 +368,7 @@ function mountCheckPage({ root, i18n, endpoints, info, infoError }) {
     window.clearTimeout(verdictTimer);
     ui.speakersStep.hidden = true;
     renderOutcomes(result.checks);
+    view.renderFixes(result.checks);
     renderOverall(result.overall);
     const blocked = result.checks.network.reasons.includes("network.blocked");
     ui.itAdvice.hidden = !blocked;
@@ -408,7 +411,7 @@ function mountCheckPage({ root, i18n, endpoints, info, infoError }) {
       showVerdict(readResult(result));
       showResultNote(note);
     } catch {
-      if (current === run) fail("message.server", allChecks("fail", []));
+      if (current === run) fail("message.server", allChecks("skipped", []));
     }
   }
 
@@ -431,9 +434,9 @@ function mountCheckPage({ root, i18n, endpoints, info, infoError }) {
     } else if (status === 503) {
       void checkLocally(current, "busy");
     } else if (status === 404) {
-      fail("message.link_invalid", allChecks("fail", []), { retry: false });
+      fail("message.link_invalid", allChecks("skipped", []), { retry: false });
     } else {
-      fail(status ? "message.server" : "message.connection", allChecks("fail", ["network.blocked"]));
+      fail(status ? "message.server" : "message.connection", outcomesFor(["network.blocked"]));
     }
   }
 
@@ -447,7 +450,8 @@ function mountCheckPage({ root, i18n, endpoints, info, infoError }) {
     phase = "failed";
     release();
     renderOutcomes(outcomes);
-    renderOverall("not_ready");
+    view.renderFixes(outcomes);
+    renderOverall("not_ready", false);
     showResultNote(messageKey);
     ui.checkAgain.hidden = !retry;
     showStep("result", { focus });
@@ -516,10 +520,14 @@ function mountCheckPage({ root, i18n, endpoints, info, infoError }) {
     setText(ui.prompt, t, key);
   }
 
-  /** @param {string} overall */
-  function renderOverall(overall) {
+  /**
+   * @param {string} overall
+   * @param {boolean} [finished] false: the check could not finish, whatever it found
+   */
+  function renderOverall(overall, finished = true) {
     ui.overall.dataset.overall = overall;
-    setText(ui.overall, t, `overall.${overall}`);
+    setText(ui.overall, t, finished ? `overall.${overall}` : "overall.incomplete");
+    ui.canContinue.hidden = overall !== "not_ready";
   }
 
   /**

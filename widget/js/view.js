@@ -59,6 +59,47 @@ export function createView(root, i18n) {
     for (const name of CHECKS) setStatus(name, outcomes[name]);
   }
 
+  /**
+   * The one fix of each check that failed, then of each that could be better: what to do comes
+   * before any detail.
+   * @param {Outcomes} outcomes
+   */
+  function renderFixes(outcomes) {
+    const shown = new Set();
+    const ranked = ["fail", "warn"].flatMap((status) =>
+      CHECKS.filter((name) => {
+        const [first] = outcomes[name].status === status ? outcomes[name].reasons : [];
+        // A browser-wide reason stops every check: say it once.
+        if (!first || shown.has(first)) return false;
+        shown.add(first);
+        return true;
+      }),
+    );
+    ui.fixes.replaceChildren(
+      ...ranked.map((name) => {
+        const { status, reasons } = outcomes[name];
+        const item = root.createElement("li");
+        item.dataset.check = name;
+        item.dataset.status = status;
+        const icon = root.createElement("span");
+        icon.className = "status-icon";
+        icon.setAttribute("aria-hidden", "true");
+        icon.textContent = STATUS_ICONS[status];
+        const check = root.createElement("strong");
+        setText(check, t, `check.${name}`);
+        const word = root.createElement("span");
+        word.className = "fix-status";
+        setText(word, t, `status.${status}`);
+        const fix = root.createElement("span");
+        fix.className = "fix-text";
+        fix.dataset.reason = reasons[0];
+        setText(fix, t, reasonKey(reasons[0]));
+        item.append(icon, check, " ", word, fix);
+        return item;
+      }),
+    );
+  }
+
   /** @param {string} code a reason code */
   function reasonKey(code) {
     return has(`reason.${code}`) ? `reason.${code}` : "reason.unknown";
@@ -102,7 +143,7 @@ export function createView(root, i18n) {
     ui.openInTabLink.href = location.href;
   }
 
-  return { ui, showStep, setStatus, renderOutcomes, reasonKey, announce, showGuidance };
+  return { ui, showStep, setStatus, renderOutcomes, renderFixes, reasonKey, announce, showGuidance };
 }
 
 /** @param {Document} root */
@@ -168,6 +209,8 @@ function findElements(root) {
     loopbackSink: /** @type {HTMLAudioElement} */ (ref("loopback-sink")),
     overall: testid("overall"),
     resultNote: ref("result-note"),
+    fixes: ref("fixes"),
+    canContinue: ref("can-continue"),
     itAdvice: testid("it-advice"),
     itServers: ref("it-servers"),
     finish: /** @type {HTMLButtonElement} */ (testid("finish")),

@@ -1,0 +1,147 @@
+"""The result: the verdict in words, each check's one fix first, "Check again" in the same page,
+kind words for warnings, and the candidate can always continue."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from playwright.async_api import Browser, Page, async_playwright, expect
+
+from tests.e2e.conftest import (
+    CHROMIUM_FLAGS,
+    DESKTOP,
+    PHONE,
+    MediaFiles,
+    PageCheck,
+    Server,
+    Snap,
+    chromium_path,
+)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
+
+
+async def launch(video: Path, audio: Path) -> tuple[Any, Browser]:
+    playwright = await async_playwright().start()
+    flags = [
+        *CHROMIUM_FLAGS,
+        f"--use-file-for-fake-video-capture={video}",
+        f"--use-file-for-fake-audio-capture={audio}",
+    ]
+    browser = await playwright.chromium.launch(executable_path=chromium_path(), args=flags)
+    return playwright, browser
+
+
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def backlit_chromium(media_files: MediaFiles) -> AsyncIterator[Browser]:
+    """A candidate with a window behind them: a warning, not a failure."""
+    playwright, browser = await launch(media_files.backlit, media_files.speech)
+    try:
+        yield browser
+    finally:
+        await browser.close()
+        await playwright.stop()
+
+
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def dark_chromium(media_files: MediaFiles) -> AsyncIterator[Browser]:
+    """A candidate in a dark room: not ready."""
+    playwright, browser = await launch(media_files.dark, media_files.speech)
+    try:
+        yield browser
+    finally:
+        await browser.close()
+        await playwright.stop()
+
+
+async def run_to_verdict(page: Page) -> None:
+    await page.get_by_test_id("start-check").click()
+    await page.get_by_test_id("confirm-speakers").click(timeout=20_000)
+    await expect(page.get_by_test_id("overall")).not_to_have_attribute(
+        "data-overall", "", timeout=20_000
+    )
+
+
+async def latest_attempt(server: Server, check_id: str, other_than: str | None = None) -> str:
+    for _ in range(100):
+        check = await asyncio.to_thread(server.api, "GET", f"/api/v1/checks/{check_id}")
+        result = check["latest_result"]
+        if result is not None and result["attempt_id"] != other_than:
+            attempt: str = result["attempt_id"]
+            return attempt
+        await asyncio.sleep(0.2)
+    raise AssertionError("no new attempt stored")
+
+
+async def test_a_warning_puts_its_fix_first_and_check_again_runs_anew(
+    backlit_chromium: Browser, server: Server, page_check: PageCheck, snap: Snap
+) -> None:
+    check = page_check(server)
+    context = await backlit_chromium.new_context(viewport=DESKTOP)
+    try:
+        page = await context.new_page()
+        await page.goto(check["candidate_url"])
+        await page.evaluate("window.__samePage = true")
+        await run_to_verdict(page)
+        overall = page.get_by_test_id("overall")
+        await expect(overall).to_have_attribute("data-overall", "warnings")
+        await expect(overall).to_have_text(
+            "You\u2019re ready \u2013 a few small changes would make it even better."
+        )
+        await expect(overall).to_be_focused()
+        fixes = page.get_by_test_id("fixes").locator("li")
+        await expect(fixes).to_have_count(1)
+        await expect(fixes.first).to_have_attribute("data-check", "lighting")
+        await expect(fixes.first).to_contain_text("Lighting")
+        await expect(fixes.first).to_contain_text("Could be better")
+        await expect(fixes.first).to_contain_text("strong light behind you")
+        # The fix comes before the details, in the page and on the screen.
+        fix_box = await fixes.first.bounding_box()
+        details_box = await page.get_by_test_id("status-lighting").bounding_box()
+        assert fix_box is not None
+        assert details_box is not None
+        assert fix_box["y"] < details_box["y"]
+        await expect(page.get_by_test_id("finish")).to_be_enabled()
+        await expect(page.get_by_test_id("check-again")).to_be_visible()
+        await snap(page, "result-warnings-desktop")
+        first = await latest_attempt(server, check["id"])
+
+        await page.get_by_test_id("check-again").click()
+        await expect(page.get_by_role("heading", name="How you look and sound")).to_be_focused()
+        await expect(page.get_by_test_id("fixes")).to_be_hidden()
+        await expect(page.get_by_test_id("status-lighting")).to_have_attribute(
+            "data-status", "running"
+        )
+        await page.get_by_test_id("confirm-speakers").click(timeout=20_000)
+        await expect(overall).to_have_attribute("data-overall", "warnings", timeout=20_000)
+        assert await page.evaluate("window.__samePage") is True, "the page was reloaded"
+        second = await latest_attempt(server, check["id"], other_than=first)
+        assert second != first
+    finally:
+        await context.close()
+
+
+async def test_not_ready_says_what_to_fix_and_lets_the_candidate_continue(
+    dark_chromium: Browser, server: Server, page_check: PageCheck, snap: Snap
+) -> None:
+    check = page_check(server)
+    context = await dark_chromium.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    try:
+        page = await context.new_page()
+        await page.goto(check["candidate_url"])
+        await run_to_verdict(page)
+        await expect(page.get_by_test_id("overall")).to_have_attribute("data-overall", "not_ready")
+        first_fix = page.get_by_test_id("fixes").locator("li").first
+        await expect(first_fix).to_have_attribute("data-status", "fail")
+        await expect(first_fix).to_contain_text("Turn on a lamp in front of you")
+        await expect(page.get_by_text("continue anyway")).to_be_visible()
+        await snap(page, "result-not-ready-phone")
+        await page.get_by_test_id("finish").click()
+        await expect(page.get_by_test_id("done")).to_be_focused()
+    finally:
+        await context.close()
