@@ -18,6 +18,7 @@ import {
 } from "./media.js";
 import { createBrightnessReading, createMicMeter } from "./meters.js";
 import { CHECKS, allChecks, outcomesFor, readOutcomes, readResult } from "./results.js";
+import { createQuietWindow } from "./quiet.js";
 import { createView } from "./view.js";
 import { MAX_RECORDING_MS, playOnce, recordVoice } from "./voice.js";
 import { renderWelcome } from "./welcome.js";
@@ -123,6 +124,13 @@ function mountCheckPage({ root, i18n, endpoints, info, infoError }) {
     return;
   }
   renderWelcome(root, info, i18n);
+  ui.quiet.hidden = false;
+  createQuietWindow(
+    { section: ui.quiet, countdown: ui.countdown, note: ui.joinNote, join: ui.join },
+    info,
+    i18n,
+    () => announce([t("quiet.opened")]),
+  );
   const unsupported = detectUnsupported();
   if (unsupported) {
     fail("message.browser", outcomesFor([unsupported]), { retry: false, focus: false });

@@ -29,6 +29,8 @@ export function createView(root, i18n) {
    */
   function showStep(name, { focus = true } = {}) {
     for (const step of ui.steps) step.hidden = step.dataset.step !== name;
+    // The quiet window (countdown, Join button) belongs to the welcome and to the end.
+    root.querySelector(`[data-quiet-slot="${name}"]`)?.append(ui.quiet);
     ui.checks.hidden = name !== "check" && name !== "result";
     const heading = /** @type {HTMLElement | null} */ (
       root.querySelector(`section[data-step="${name}"] h1`)
@@ -221,6 +223,10 @@ function findElements(root) {
     statusText: perCheck((name) => `[data-testid="status-${name}"] .status-text`),
     reasons: perCheck((name) => `[data-reasons-for="${name}"]`),
     done: testid("done"),
+    quiet: ref("quiet"),
+    countdown: ref("countdown"),
+    joinNote: ref("join-note"),
+    join: /** @type {HTMLAnchorElement} */ (ref("join")),
     announcer: ref("announcer"),
   };
 }
