@@ -48,12 +48,18 @@ const MAX_RETRY_WAIT_MS = 8000;
  * The server URLs of the check whose page is at `pathname` (`/c/<token>`).
  * The token is the last non-empty path segment, used as it appears (already URL-encoded).
  * @param {string} pathname
- * @returns {{info: string, offer: string, fallback: string}}
+ * @returns {{info: string, offer: string, fallback: string, feedback: string}}
  */
 export function checkEndpoints(pathname) {
   const segments = pathname.split("/").filter(Boolean);
   const token = segments[segments.length - 1] ?? "";
-  return { info: `/c/${token}/info`, offer: `/c/${token}/offer`, fallback: `/c/${token}/fallback` };
+  const base = `/c/${token}`;
+  return {
+    info: `${base}/info`,
+    offer: `${base}/offer`,
+    fallback: `${base}/fallback`,
+    feedback: `${base}/feedback`,
+  };
 }
 
 /**
@@ -138,6 +144,20 @@ export async function postFallback(url, body) {
     throw new ApiError(502, "bad_result", "malformed result");
   }
   return answer.result;
+}
+
+/**
+ * Sends the candidate's answer to "How easy was it to get ready?" for one attempt.
+ * @param {string} url
+ * @param {{attempt_id: string, ease: number, comment?: string}} body
+ * @returns {Promise<void>} rejects with ApiError (404: no such attempt; 422: refused)
+ */
+export async function postFeedback(url, body) {
+  await requestJson(url, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
 }
 
 /**

@@ -2,10 +2,18 @@
 // when Start is clicked and shows the server's verdict. Owns every resource of a run (stream,
 // connection, timers); a newer run makes everything an older one still does a no-op.
 
-import { ApiError, checkEndpoints, fetchCheckInfo, postFallback, postOfferPatiently } from "./api.js";
+import {
+  ApiError,
+  checkEndpoints,
+  fetchCheckInfo,
+  postFallback,
+  postFeedback,
+  postOfferPatiently,
+} from "./api.js";
 import { chosenLocale, loadI18n, resolveLocale, setText } from "./i18n.js";
 import { measureLocally } from "./local.js";
 import { createDevicePickers, openChosenDevices } from "./devices.js";
+import { createFeedback } from "./feedback.js";
 import { classifyMediaError, detectPlatform, guidanceFor } from "./guidance.js";
 import {
   CheckConnection,
@@ -63,7 +71,7 @@ async function boot() {
  * @param {object} page
  * @param {Document} page.root
  * @param {I18n} page.i18n
- * @param {{info: string, offer: string, fallback: string}} page.endpoints
+ * @param {ReturnType<typeof checkEndpoints>} page.endpoints
  * @param {CheckInfo | null} page.info
  * @param {unknown} page.infoError
  */
@@ -86,11 +94,24 @@ function mountCheckPage({ root, i18n, endpoints, info, infoError }) {
   /** @type {CheckConnection | null} */
   let connection = null;
   let verdictTimer = 0;
+  /** @type {string | null} the stored attempt of the last verdict, for the feedback */
+  let attemptId = null;
   /** @type {MediaStreamTrack | null} the looped-back microphone */
   let remoteAudio = null;
   /** @type {ReturnType<typeof recordVoice>} */
   let voiceRecorder = null;
   const chimeUrl = ui.chime.getAttribute("src") ?? "";
+  const feedback = createFeedback(
+    {
+      form: ui.feedback,
+      comment: ui.feedbackComment,
+      error: ui.feedbackError,
+      send: ui.sendFeedback,
+      thanks: ui.feedbackThanks,
+    },
+    i18n,
+    (body) => postFeedback(endpoints.feedback, body),
+  );
   const pickers = createDevicePickers(
     { container: ui.devices, camera: ui.cameraPicker, microphone: ui.microphonePicker },
     i18n,
@@ -151,6 +172,7 @@ function mountCheckPage({ root, i18n, endpoints, info, infoError }) {
     if (frame.framed && frame.policyAllows === false) return showProblem("iframe");
     phase = "running";
     connected = false;
+    attemptId = null;
     // getUserMedia first, while the click still counts as a user gesture.
     const capture = openChosenDevices(openCameraAndMicrophone);
     // TURN credentials are short-lived: the page may have been open for a while.
@@ -370,9 +392,10 @@ function mountCheckPage({ root, i18n, endpoints, info, infoError }) {
     ui.outputField.hidden = false;
   }
 
-  /** @param {{overall: string, checks: Outcomes}} result */
+  /** @param {ReturnType<typeof readResult>} result */
   function showVerdict(result) {
     phase = "verdict";
+    attemptId = result.attemptId;
     window.clearTimeout(verdictTimer);
     ui.speakersStep.hidden = true;
     renderOutcomes(result.checks);
@@ -472,6 +495,7 @@ function mountCheckPage({ root, i18n, endpoints, info, infoError }) {
     phase = "finished";
     run += 1;
     release();
+    feedback.offer(attemptId);
     showStep("done");
   }
 

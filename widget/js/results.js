@@ -45,13 +45,16 @@ export function outcomesFor(reasons) {
 
 /**
  * The parts of a server Result (DESIGN.md) this page shows, with anything malformed made safe:
- * an unknown overall reads not_ready, a missing or unknown check status reads skipped.
+ * an unknown overall reads not_ready, a missing or unknown check status reads skipped, an
+ * attempt id of any other shape than the server's reads null.
  * @param {any} result
- * @returns {{overall: Overall, checks: Outcomes}}
+ * @returns {{overall: Overall, checks: Outcomes, attemptId: string | null}}
  */
 export function readResult(result) {
   const overall = OVERALLS.includes(result?.overall) ? result.overall : "not_ready";
-  return { overall, checks: readOutcomes(result?.checks, CHECKS) };
+  const id = result?.attempt_id;
+  const attemptId = typeof id === "string" && /^[0-9a-f]{32}$/.test(id) ? id : null;
+  return { overall, checks: readOutcomes(result?.checks, CHECKS), attemptId };
 }
 
 /**
