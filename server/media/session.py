@@ -58,7 +58,10 @@ from server.store.ids import new_id
 log = logging.getLogger(__name__)
 
 METRICS_INTERVAL = 0.25
-PING_EVERY = 4
+"""While measuring: the live meter follows speech."""
+SETTLED_METRICS_INTERVAL = 0.5
+"""After the verdict nothing is measured any more; the page only needs to know we are there."""
+PING_EVERY = 1.0
 """Metrics ticks between two round-trip pings (once a second)."""
 CHANNEL_LABEL = "greenroom"
 RATE_SETTLE_SECONDS = 1.0
@@ -312,13 +315,15 @@ class MediaSession:
     # Work
 
     async def _send_metrics(self) -> None:
-        tick = 0
+        last_ping = 0.0
         while True:
-            await asyncio.sleep(METRICS_INTERVAL)
+            await asyncio.sleep(
+                METRICS_INTERVAL if self.result is None else SETTLED_METRICS_INTERVAL
+            )
             self._send({"type": "metrics", **self.live_metrics()})
-            if tick % PING_EVERY == 0:
-                self._send({"type": "ping", "seq": self.pings.send(time.monotonic())})
-            tick += 1
+            if time.monotonic() - last_ping >= PING_EVERY:
+                last_ping = time.monotonic()
+                self._send({"type": "ping", "seq": self.pings.send(last_ping)})
 
     def live_metrics(self) -> dict[str, Any]:
         last = self.video.last
@@ -388,6 +393,9 @@ class MediaSession:
             await asyncio.shield(self._storing)
         # The measurement is valid even if storing failed (that is logged): the candidate sees it.
         self._send({"type": "verdict", "result": self.result})
+        # Judged and stored: from now on every frame only goes back, undecoded.
+        for tap in self._taps.values():
+            tap.decode = False
 
     async def _measure(self) -> TransportSample | None:
         """Waits for the measurement window (or the deadline); returns the counters at its start.
