@@ -137,7 +137,12 @@ function mountCheckPage({ root, i18n, endpoints, info, infoError }) {
   ui.preview.addEventListener("playing", () => (ui.placeholder.hidden = true));
   window.addEventListener("pagehide", release);
   window.addEventListener("pageshow", (event) => event.persisted && location.reload());
-  i18n.onChange(() => info && renderWelcome(root, info, i18n));
+  ui.language.value = i18n.locale;
+  ui.language.addEventListener("change", () => void i18n.switchTo(ui.language.value));
+  i18n.onChange(() => {
+    ui.language.value = i18n.locale;
+    if (info) renderWelcome(root, info, i18n);
+  });
   ui.main.removeAttribute("aria-busy");
 
   if (!info) {
@@ -385,7 +390,8 @@ function mountCheckPage({ root, i18n, endpoints, info, infoError }) {
       ...outputs.map((device, index) => {
         const option = root.createElement("option");
         option.value = device.deviceId;
-        option.textContent = device.label || t("speakers.output_unnamed", { number: index + 1 });
+        if (device.label) option.textContent = device.label;
+        else setText(option, t, "speakers.output_unnamed", { number: index + 1 });
         return option;
       }),
     );

@@ -1,5 +1,7 @@
 // Live readings drawn from the server's metrics messages: the microphone level and the brightness.
 
+import { setText } from "./i18n.js";
+
 /** The mic meter's range: -60 dBFS (quiet room) reads 0 %, 0 dBFS (full scale) reads 100 %. */
 const METER_FLOOR_DBFS = -60;
 
@@ -45,7 +47,7 @@ export function createMicMeter(element) {
 /**
  * Writes "Brightness: good (128)" style text into an element.
  * @param {HTMLElement} element
- * @param {(key: string, params?: Record<string, string | number>) => string} t
+ * @param {import("./i18n.js").Translate} t
  * @returns {{update: (luma: number | null) => void}}
  */
 export function createBrightnessReading(element, t) {
@@ -53,12 +55,12 @@ export function createBrightnessReading(element, t) {
     update(luma) {
       if (luma === null || !Number.isFinite(luma)) {
         element.dataset.level = "";
-        element.textContent = t("brightness.waiting");
+        setText(element, t, "brightness.waiting");
         return;
       }
       const level = brightnessLevel(luma);
       element.dataset.level = level;
-      element.textContent = t("brightness.reading", {
+      setText(element, t, "brightness.reading", {
         level: t(`brightness.${level}`),
         value: Math.round(luma),
       });

@@ -10,9 +10,6 @@ import { CHECKS } from "./results.js";
 /** @typedef {import("./results.js").Outcomes} Outcomes */
 /** @typedef {"welcome" | "permission" | "check" | "result" | "done"} Step */
 
-/** Shown next to each status word, so colour is never the only signal. */
-const STATUS_ICONS = { idle: "○", running: "…", pass: "✓", warn: "!", fail: "✕", skipped: "–" };
-
 /**
  * @param {Document} root
  * @param {I18n} i18n
@@ -44,7 +41,6 @@ export function createView(root, i18n) {
    */
   function setStatus(name, { status, reasons }) {
     ui.status[name].dataset.status = status;
-    ui.statusIcon[name].textContent = STATUS_ICONS[status];
     setText(ui.statusText[name], t, `status.${status}`);
     ui.reasons[name].replaceChildren(
       ...reasons.map((code) => {
@@ -86,7 +82,6 @@ export function createView(root, i18n) {
         const icon = root.createElement("span");
         icon.className = "status-icon";
         icon.setAttribute("aria-hidden", "true");
-        icon.textContent = STATUS_ICONS[status];
         const check = root.createElement("strong");
         setText(check, t, `check.${name}`);
         const word = root.createElement("span");
@@ -175,6 +170,7 @@ function findElements(root) {
     );
   return {
     main: one("main"),
+    language: /** @type {HTMLSelectElement} */ (ref("language")),
     steps: /** @type {HTMLElement[]} */ ([...root.querySelectorAll("[data-step]")]),
     loadError: ref("load-error"),
     loadErrorText: ref("load-error-text"),
@@ -219,7 +215,6 @@ function findElements(root) {
     checkAgain: /** @type {HTMLButtonElement} */ (testid("check-again")),
     checks: ref("checks"),
     status: perCheck((name) => `[data-testid="status-${name}"]`),
-    statusIcon: perCheck((name) => `[data-testid="status-${name}"] .status-icon`),
     statusText: perCheck((name) => `[data-testid="status-${name}"] .status-text`),
     reasons: perCheck((name) => `[data-reasons-for="${name}"]`),
     done: testid("done"),
