@@ -59,7 +59,7 @@ log = logging.getLogger(__name__)
 
 METRICS_INTERVAL = 0.25
 """While measuring: the live meter follows speech."""
-SETTLED_METRICS_INTERVAL = 0.5
+SETTLED_METRICS_INTERVAL = 0.4
 """After the verdict nothing is measured any more; the page only needs to know we are there."""
 PING_EVERY = 1.0
 """Metrics ticks between two round-trip pings (once a second)."""
