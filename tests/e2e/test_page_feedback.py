@@ -62,7 +62,12 @@ async def test_feedback_is_sent_with_the_attempt(
                 await route.continue_()
 
         await page.route("**/feedback", fail_once)
-        await page.get_by_label("4 \u2013 easy").check()
+        # The arrow keys move along the scale, as in any radio group.
+        await page.keyboard.press("ArrowRight")
+        await expect(page.get_by_test_id("ease-2")).to_be_checked()
+        await page.keyboard.press("ArrowRight")
+        await page.keyboard.press("ArrowRight")
+        await expect(page.get_by_label("4 \u2013 easy")).to_be_checked()
         await page.get_by_test_id("feedback-comment").fill("Clear.\tThe chime was\r\nloud.  ")
         await page.get_by_test_id("send-feedback").click()
         await expect(page.get_by_test_id("feedback-error")).to_have_text(

@@ -16,12 +16,14 @@ from tests.e2e.conftest import (
     CHROMIUM_FLAGS,
     DESKTOP,
     PHONE,
+    AxeCheck,
     MediaFiles,
     PageCheck,
     Server,
     Snap,
     chromium_path,
 )
+from tests.e2e.test_page_accessibility import check_step
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
 
@@ -79,7 +81,11 @@ async def latest_attempt(server: Server, check_id: str, other_than: str | None =
 
 
 async def test_a_warning_puts_its_fix_first_and_check_again_runs_anew(
-    backlit_chromium: Browser, server: Server, page_check: PageCheck, snap: Snap
+    backlit_chromium: Browser,
+    server: Server,
+    page_check: PageCheck,
+    axe_check: AxeCheck,
+    snap: Snap,
 ) -> None:
     check = page_check(server)
     context = await backlit_chromium.new_context(viewport=DESKTOP)
@@ -108,7 +114,7 @@ async def test_a_warning_puts_its_fix_first_and_check_again_runs_anew(
         assert fix_box["y"] < details_box["y"]
         await expect(page.get_by_test_id("finish")).to_be_enabled()
         await expect(page.get_by_test_id("check-again")).to_be_visible()
-        await snap(page, "result-warnings-desktop")
+        await check_step(page, "result-warnings", axe_check, snap)
         first = await latest_attempt(server, check["id"])
 
         await page.get_by_test_id("check-again").click()
@@ -127,7 +133,11 @@ async def test_a_warning_puts_its_fix_first_and_check_again_runs_anew(
 
 
 async def test_not_ready_says_what_to_fix_and_lets_the_candidate_continue(
-    dark_chromium: Browser, server: Server, page_check: PageCheck, snap: Snap
+    dark_chromium: Browser,
+    server: Server,
+    page_check: PageCheck,
+    axe_check: AxeCheck,
+    snap: Snap,
 ) -> None:
     check = page_check(server)
     context = await dark_chromium.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
@@ -140,7 +150,8 @@ async def test_not_ready_says_what_to_fix_and_lets_the_candidate_continue(
         await expect(first_fix).to_have_attribute("data-status", "fail")
         await expect(first_fix).to_contain_text("Turn on a lamp in front of you")
         await expect(page.get_by_text("continue anyway")).to_be_visible()
-        await snap(page, "result-not-ready-phone")
+        await check_step(page, "result-not-ready", axe_check, snap)
+        await page.set_viewport_size(PHONE)
         await page.get_by_test_id("finish").click()
         await expect(page.get_by_test_id("done")).to_be_focused()
     finally:
