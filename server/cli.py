@@ -73,6 +73,13 @@ def parser() -> argparse.ArgumentParser:
         default="current",
         help="naive: one process that decodes and re-encodes; both: side by side per N",
     )
+    media.add_argument(
+        "--settle",
+        type=float,
+        default=3.5,
+        help="seconds after the last candidate connects before measuring; 0 measures every "
+        "session's analysis phase too (default 3.5: the steady state after the verdicts)",
+    )
     media.add_argument("--soak", type=int, default=0, metavar="CYCLES", help="connect/disconnect")
     media.add_argument("--output", type=Path, default=Path("bench-media.json"), metavar="JSON")
     cores = os.cpu_count() or 1
@@ -99,6 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.workers,
             args.clients,
             ["naive", "current"] if args.design == "both" else [args.design],
+            args.settle,
         )
     try:
         settings = Settings.load(

@@ -35,6 +35,7 @@ PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 MIN_METRICS_RATE = 1.9
 MAX_LAG_P99_MS = 250.0
 MIN_FPS_SHARE = 0.9
+LOAD_START_SECONDS = 2.5
 
 
 @dataclass(frozen=True)
@@ -257,7 +258,14 @@ async def generate_load(plans: list[Plan]) -> list[dict[str, Any]]:
 
 
 async def run(
-    design: str, sessions: int, seconds: float, mode: str, workers: int, clients: int, workdir: Path
+    design: str,
+    sessions: int,
+    seconds: float,
+    mode: str,
+    workers: int,
+    clients: int,
+    settle: float,
+    workdir: Path,
 ) -> Report:
     """One run. The naive design is aiortc's example server: one process, decode, re-encode."""
     loopback = mode == "full"
@@ -271,8 +279,9 @@ async def run(
         await asyncio.sleep(1.0)
         pid = server.process.pid
         rss_idle = rss_mb(pid)
-        # Media encoding and connecting take a few seconds; then every session settles.
-        start_at = time.time() + 6.0 + 0.05 * sessions / clients
+        # Encoding the media and connecting take a few seconds; `settle` more and the window
+        # starts. With settle 0 it holds every session's measurement phase (decoding, analysis).
+        start_at = time.time() + LOAD_START_SECONDS + 0.06 * sessions / clients + settle
         end_at = start_at + seconds
         shares = [tokens[i::clients] for i in range(clients)]
         plans = [
@@ -367,17 +376,23 @@ def main(
     workers: int,
     clients: int,
     designs: list[str],
+    settle: float,
 ) -> int:
     # Server and candidates share this machine: media stays on loopback, as in the tests.
     restrict_host_addresses(("127.0.0.1",))
     media = encode_media()
     reports: list[Report] = []
-    results: dict[str, Any] = {"workers": workers, "load_processes": clients, "runs": []}
+    results: dict[str, Any] = {
+        "workers": workers,
+        "load_processes": clients,
+        "settle_seconds": settle,
+        "runs": [],
+    }
     for count in sessions:
         for design in designs:
             with tempfile.TemporaryDirectory() as workdir:
                 report = asyncio.run(
-                    run(design, count, seconds, mode, workers, clients, Path(workdir))
+                    run(design, count, seconds, mode, workers, clients, settle, Path(workdir))
                 )
             reports.append(report)
             results["runs"].append({**asdict(report), "ok": report.ok})
