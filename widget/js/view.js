@@ -136,7 +136,9 @@ export function createView(root, i18n) {
         return item;
       }),
     );
+    // In a frame without the camera allowed, trying again cannot help; a tab of its own does.
     ui.openInTab.hidden = guidance.problem !== "iframe";
+    ui.tryAgain.hidden = guidance.problem === "iframe";
     ui.openInTabLink.href = location.href;
   }
 
