@@ -161,6 +161,24 @@ export async function postFeedback(url, body) {
 }
 
 /**
+ * Settles like `promise`, or rejects after `ms`.
+ * @template T
+ * @param {Promise<T>} promise
+ * @param {number} ms
+ * @returns {Promise<T>}
+ */
+export function withTimeout(promise, ms) {
+  /** @type {number} */
+  let timer = 0;
+  const timeout = new Promise((_, reject) => {
+    timer = window.setTimeout(() => reject(new DOMException("Timed out.", "TimeoutError")), ms);
+  });
+  return /** @type {Promise<T>} */ (Promise.race([promise, timeout])).finally(() =>
+    window.clearTimeout(timer),
+  );
+}
+
+/**
  * @param {number} ms
  * @param {AbortSignal} signal
  * @returns {Promise<void>} rejects with an AbortError when the signal aborts first

@@ -1,50 +1,20 @@
-// The check page: loads the check's info and language, welcomes the candidate, then runs a check
-// when Start is clicked and shows the server's verdict. Owns every resource of a run (stream,
-// connection, timers); a newer run makes everything an older one still does a no-op.
+// The check page: loads the check's info and language, welcomes the candidate (the interview, the
+// quiet window), runs the check when Start is clicked (run.js), and ends with the optional
+// feedback. The language can be switched at any step.
 
-import {
-  ApiError,
-  checkEndpoints,
-  fetchCheckInfo,
-  postFallback,
-  postFeedback,
-  postOfferPatiently,
-} from "./api.js";
-import { chosenLocale, loadI18n, resolveLocale, setText } from "./i18n.js";
-import { measureLocally } from "./local.js";
-import { createDevicePickers, openChosenDevices } from "./devices.js";
+import { ApiError, checkEndpoints, fetchCheckInfo, postFeedback, withTimeout } from "./api.js";
 import { createFeedback } from "./feedback.js";
-import { classifyMediaError, detectPlatform, guidanceFor } from "./guidance.js";
-import {
-  CheckConnection,
-  NoRouteError,
-  cameraPermission,
-  detectUnsupported,
-  frameContext,
-  openCameraAndMicrophone,
-  stopStream,
-} from "./media.js";
-import { createBrightnessReading, createMicMeter } from "./meters.js";
-import { CHECKS, allChecks, outcomesFor, readOutcomes, readResult } from "./results.js";
+import { chosenLocale, loadI18n, resolveLocale, setText } from "./i18n.js";
+import { detectUnsupported } from "./media.js";
 import { createQuietWindow } from "./quiet.js";
+import { createCheckRun } from "./run.js";
 import { createView } from "./view.js";
-import { MAX_RECORDING_MS, playOnce, recordVoice } from "./voice.js";
 import { renderWelcome } from "./welcome.js";
 
 /** @typedef {import("./api.js").CheckInfo} CheckInfo */
 /** @typedef {import("./i18n.js").I18n} I18n */
-/** @typedef {import("./results.js").CheckName} CheckName */
-/** @typedef {import("./results.js").Outcomes} Outcomes */
 
-/** From Start to the server's first step; and from the speakers step to the verdict. */
-const MEASURE_TIMEOUT_MS = 45_000;
-const SPEAKERS_TIMEOUT_MS = 75_000;
 const INFO_TIMEOUT_MS = 5000;
-const FALLBACK_TIMEOUT_MS = 15_000;
-/** A browser that already has permission answers at once: no need to explain a prompt then. */
-const ASKING_DELAY_MS = 400;
-/** @type {readonly CheckName[]} */
-const MEASURED = Object.freeze(["camera", "lighting", "microphone"]);
 
 boot().catch((error) => {
   console.error("Greenroom check page failed to start", error);
@@ -78,29 +48,7 @@ async function boot() {
 function mountCheckPage({ root, i18n, endpoints, info, infoError }) {
   const { t } = i18n;
   const view = createView(root, i18n);
-  const { ui, showStep, renderOutcomes, announce } = view;
-  const micMeter = createMicMeter(ui.micMeter);
-  const brightness = createBrightnessReading(ui.brightness, t);
-
-  /** @type {"idle" | "blocked" | "running" | "speakers" | "local" | "verdict" | "failed" | "finished"} */
-  let phase = "idle";
-  /** Which run is current; callbacks of an older one see a different number and stop. */
-  let run = 0;
-  let connected = false;
-  /** @type {RTCIceServer[]} */
-  let iceServers = info?.iceServers ?? [];
-  /** @type {MediaStream | null} */
-  let stream = null;
-  /** @type {CheckConnection | null} */
-  let connection = null;
-  let verdictTimer = 0;
-  /** @type {string | null} the stored attempt of the last verdict, for the feedback */
-  let attemptId = null;
-  /** @type {MediaStreamTrack | null} the looped-back microphone */
-  let remoteAudio = null;
-  /** @type {ReturnType<typeof recordVoice>} */
-  let voiceRecorder = null;
-  const chimeUrl = ui.chime.getAttribute("src") ?? "";
+  const { ui, showStep, announce } = view;
   const feedback = createFeedback(
     {
       form: ui.feedback,
@@ -112,31 +60,7 @@ function mountCheckPage({ root, i18n, endpoints, info, infoError }) {
     i18n,
     (body) => postFeedback(endpoints.feedback, body),
   );
-  const pickers = createDevicePickers(
-    { container: ui.devices, camera: ui.cameraPicker, microphone: ui.microphonePicker },
-    i18n,
-    () => restartCheck(),
-    (present) => {
-      // The device in use was unplugged: start again with what is left.
-      const inUse = stream?.getTracks().map((track) => track.getSettings().deviceId ?? "") ?? [];
-      if (inUse.some((id) => id && !present.has(id))) restartCheck();
-    },
-  );
 
-  ui.start.addEventListener("click", () => void runCheck());
-  ui.confirmSpeakers.addEventListener("click", () => answerSpeakers(true));
-  ui.notHeard.addEventListener("click", () => answerSpeakers(false));
-  ui.playChime.addEventListener("click", () => playChime());
-  ui.outputDevice.addEventListener("change", () => {
-    /** @type {any} */ (ui.chime).setSinkId?.(ui.outputDevice.value).catch(() => {});
-  });
-  ui.finish.addEventListener("click", finish);
-  ui.tryAgain.addEventListener("click", () => void runCheck());
-  ui.continueAnyway.addEventListener("click", finish);
-  ui.checkAgain.addEventListener("click", () => void runCheck());
-  ui.preview.addEventListener("playing", () => (ui.placeholder.hidden = true));
-  window.addEventListener("pagehide", release);
-  window.addEventListener("pageshow", (event) => event.persisted && location.reload());
   ui.language.value = i18n.locale;
   ui.language.addEventListener("change", () => void i18n.switchTo(ui.language.value));
   i18n.onChange(() => {
@@ -157,435 +81,30 @@ function mountCheckPage({ root, i18n, endpoints, info, infoError }) {
     i18n,
     () => announce([t("quiet.opened")]),
   );
+
+  const check = createCheckRun({ root, view, i18n, endpoints, info });
+  for (const button of [ui.start, ui.tryAgain, ui.checkAgain]) {
+    button.addEventListener("click", () => check.start());
+  }
+  ui.finish.addEventListener("click", finish);
+  ui.continueAnyway.addEventListener("click", finish);
+  window.addEventListener("pagehide", () => check.end());
+  window.addEventListener("pageshow", (event) => event.persisted && location.reload());
+
   const unsupported = detectUnsupported();
-  if (unsupported) {
-    fail("message.browser", outcomesFor([unsupported]), { retry: false, focus: false });
-    return;
-  }
-  ui.start.disabled = false;
+  if (unsupported) check.unsupported(unsupported);
+  else ui.start.disabled = false;
 
-  /**
-   * @param {{restart?: boolean}} [options] restart: the candidate switched devices, keep focus
-   *   where it is (on the picker)
-   */
-  async function runCheck({ restart = false } = {}) {
-    if (!info || phase === "running" || phase === "speakers" || phase === "local") return;
-    const current = ++run;
-    release();
-    const frame = frameContext();
-    // Framed without allow="camera; microphone": asking would only fail, and confuse.
-    if (frame.framed && frame.policyAllows === false) return showProblem("iframe");
-    phase = "running";
-    connected = false;
-    attemptId = null;
-    // getUserMedia first, while the click still counts as a user gesture.
-    const capture = openChosenDevices(openCameraAndMicrophone);
-    // TURN credentials are short-lived: the page may have been open for a while.
-    const fresh = withTimeout(fetchCheckInfo(endpoints.info), INFO_TIMEOUT_MS).catch(() => info);
-    unlockChime();
-    resetRun();
-    showStep("check", { focus: !restart });
-    announce([t("announce.started")]);
-    const asked = performance.now();
-    const asking = window.setTimeout(() => {
-      ui.asking.hidden = false;
-      announce([t("permission.asking")]);
-    }, ASKING_DELAY_MS);
-    /** @type {MediaStream | null} */
-    let captured = null;
-    /** @type {unknown} */
-    let failure = null;
-    try {
-      captured = await capture;
-    } catch (error) {
-      failure = error;
-    }
-    window.clearTimeout(asking);
-    ui.asking.hidden = true;
-    if (!captured) {
-      const permission = await cameraPermission();
-      if (current === run) showProblem(classifyMediaError(failure, { ...frame, permission }));
-      return;
-    }
-    if (current !== run) return stopStream(captured);
-    stream = captured;
-    void pickers.show(stream);
-    const mediaMs = performance.now() - asked;
-    iceServers = ((await fresh) ?? info).iceServers;
-    if (current !== run) return;
-    showPrompt("prompt.say_name");
-
-    verdictTimer = window.setTimeout(() => lose(current, null), MEASURE_TIMEOUT_MS);
-    try {
-      connection = new CheckConnection({
-        stream,
-        iceServers,
-        mediaMs,
-        sendOffer: (offer, signal) =>
-          postOfferPatiently(endpoints.offer, offer, signal, (waitMs) =>
-            showMessage("message.waiting", { seconds: Math.ceil(waitMs / 1000) }),
-          ),
-        onVideo: showPreview,
-        onAudio: (track) => {
-          if (current === run) remoteAudio = track;
-        },
-        onMessage: (message) => current === run && onMessage(message),
-        // Lost before any media came back: nothing got through, whatever the browser calls it.
-        onLost: () => lose(current, connected ? null : new NoRouteError()),
-      });
-      await connection.connect();
-      if (current === run) ui.message.hidden = true;
-    } catch (error) {
-      lose(current, error);
-    }
-  }
-
-  /** The candidate chose another camera or microphone, or the one in use went away. */
-  function restartCheck() {
-    if (phase !== "running" && phase !== "speakers" && phase !== "local") return;
-    run += 1;
-    release();
-    phase = "idle";
-    void runCheck({ restart: true });
-  }
-
-  /**
-   * The camera or microphone could not be opened: say what to do, for this browser and system.
-   * @param {import("./guidance.js").Problem} problem
-   */
-  function showProblem(problem) {
-    phase = "blocked";
-    run += 1;
-    release();
-    const platform = detectPlatform(navigator);
-    view.showGuidance(guidanceFor(problem, platform), platform);
-    showStep("permission");
-  }
-
-  /** Puts the check step back to its start: every check running, nothing decided yet. */
-  function resetRun() {
-    window.clearTimeout(verdictTimer);
-    renderOutcomes(allChecks("running", []));
-    ui.message.hidden = true;
-    ui.prompt.hidden = true;
-    ui.speakersStep.hidden = true;
-    ui.itAdvice.hidden = true;
-    ui.resultNote.hidden = true;
-    ui.fixes.replaceChildren();
-    ui.placeholder.hidden = false;
-  }
-
-  /** @param {Record<string, any>} message */
-  function onMessage(message) {
-    if (message.type === "metrics") {
-      connected = true;
-      // Media flows: what the candidate says from now on is what the interviewer would hear.
-      if (!voiceRecorder && remoteAudio && phase === "running") voiceRecorder = recordVoice(remoteAudio, ui.loopbackSink);
-      micMeter.update(finite(message.audio?.rms_dbfs));
-      brightness.update(finite(message.video?.mean_luma));
-    } else if (message.type === "step" && message.step === "speakers" && phase === "running") {
-      void startSpeakers(readOutcomes(message.checks, MEASURED));
-    } else if (message.type === "speakers" && message.heard_by_server === true) {
-      speakersPassed("announce.speakers_heard");
-    } else if (message.type === "verdict" && (phase === "running" || phase === "speakers")) {
-      showVerdict(readResult(message.result));
-    }
-  }
-
-  /** @param {Partial<Outcomes>} measured camera, lighting and microphone, judged */
-  async function startSpeakers(measured) {
-    const current = run;
-    phase = "speakers";
-    window.clearTimeout(verdictTimer);
-    verdictTimer = window.setTimeout(() => lose(current, null), SPEAKERS_TIMEOUT_MS);
-    ui.prompt.hidden = true;
-    renderOutcomes({ ...allChecks("running", []), ...measured });
-    ui.speakersStep.hidden = false;
-    ui.speakersActions.hidden = false;
-    ui.speakersStep.dataset.voice = "";
-    setText(ui.speakersPrompt, t, "speakers.prompt");
-    void listOutputDevices();
-    ui.speakersHeading.focus();
-    const recorder = voiceRecorder;
-    voiceRecorder = null;
-    const voice = await recorder?.stop();
-    if (current !== run || phase !== "speakers") return;
-    if (voice) {
-      announce([...resultLines(measured, MEASURED), t("speakers.voice")]);
-      setText(ui.speakersPrompt, t, "speakers.voice");
-      ui.speakersStep.dataset.voice = "playing";
-      const played = await playOnce(ui.chime, voice, MAX_RECORDING_MS + 2000);
-      ui.chime.src = chimeUrl;
-      ui.speakersStep.dataset.voice = played ? "played" : "not_played";
-      if (current !== run || phase !== "speakers") return;
-      setText(ui.speakersPrompt, t, "speakers.prompt");
-      announce([t("announce.speakers")]);
-    } else {
-      announce([...resultLines(measured, MEASURED), t("announce.speakers")]);
-    }
-    playChime();
-  }
-
-  /**
-   * Plays the chime once, muted, inside the Start click: browsers that allow sound only after a
-   * gesture (Safari) then let the page play it again later, when the speakers step comes.
-   */
-  function unlockChime() {
-    ui.chime.muted = true;
-    ui.chime
-      .play()
-      .then(() => ui.chime.pause())
-      .catch(() => {})
-      .finally(() => {
-        ui.chime.muted = false;
-      });
-  }
-
-  function playChime() {
-    if (phase !== "speakers") return;
-    // The recording is still playing: stopping it moves on to the chime (startSpeakers).
-    if (ui.speakersStep.dataset.voice === "playing") return ui.chime.pause();
-    ui.chime.currentTime = 0;
-    ui.chime.muted = false;
-    ui.chime.play().catch(() => {
-      // Still refused: the candidate starts it with a click on "Play again".
-      if (phase !== "speakers") return;
-      setText(ui.speakersPrompt, t, "speakers.press_play");
-      ui.playChime.focus();
-    });
-  }
-
-  /** @param {boolean} heard */
-  function answerSpeakers(heard) {
-    if (phase !== "speakers") return;
-    connection?.send({ type: "speakers", heard });
-    if (heard) speakersPassed("announce.speakers_confirmed");
-    else {
-      ui.chime.pause();
-      ui.speakersActions.hidden = true;
-      setText(ui.speakersPrompt, t, "speakers.waiting");
-      ui.speakersPrompt.focus();
-      announce([t("speakers.waiting")]);
-    }
-  }
-
-  /** @param {string} announcement */
-  function speakersPassed(announcement) {
-    if (phase !== "speakers") return;
-    ui.chime.pause();
-    // The focused button disappears: focus goes to the words that replace it.
-    ui.speakersActions.hidden = true;
-    setText(ui.speakersPrompt, t, announcement);
-    ui.speakersPrompt.focus();
-    view.setStatus("speakers", { status: "pass", reasons: [] });
-    announce([t(announcement)]);
-  }
-
-  async function listOutputDevices() {
-    if (!("setSinkId" in HTMLMediaElement.prototype)) return;
-    const devices = await navigator.mediaDevices.enumerateDevices().catch(() => []);
-    const outputs = devices.filter((device) => device.kind === "audiooutput" && device.deviceId);
-    if (outputs.length < 2) return;
-    ui.outputDevice.replaceChildren(
-      ...outputs.map((device, index) => {
-        const option = root.createElement("option");
-        option.value = device.deviceId;
-        if (device.label) option.textContent = device.label;
-        else setText(option, t, "speakers.output_unnamed", { number: index + 1 });
-        return option;
-      }),
-    );
-    ui.outputField.hidden = false;
-  }
-
-  /** @param {ReturnType<typeof readResult>} result */
-  function showVerdict(result) {
-    phase = "verdict";
-    attemptId = result.attemptId;
-    window.clearTimeout(verdictTimer);
-    ui.speakersStep.hidden = true;
-    renderOutcomes(result.checks);
-    view.renderFixes(result.checks);
-    renderOverall(result.overall);
-    const blocked = result.checks.network.reasons.includes("network.blocked");
-    ui.itAdvice.hidden = !blocked;
-    if (blocked) {
-      const relays = iceServers.flatMap((server) => [server.urls ?? []].flat());
-      setText(ui.itServers, t, "it.servers", { servers: [location.host, ...relays].join(", ") });
-    }
-    ui.finish.hidden = false;
-    ui.checkAgain.hidden = result.overall === "ready";
-    showStep("result");
-    announceResults(result.checks);
-  }
-
-  /**
-   * WebRTC could not carry the check: measure in the browser alone, store that, show it.
-   * @param {number} current the run
-   * @param {"blocked" | "busy"} why
-   */
-  async function checkLocally(current, why) {
-    const local = stream;
-    if (!local) return;
-    phase = "local";
-    window.clearTimeout(verdictTimer);
-    connection?.close();
-    connection = null;
-    const note = why === "busy" ? "message.busy_local" : "message.blocked_local";
-    showMessage(note);
-    ui.preview.srcObject = local;
-    ui.preview.play().catch(() => {});
-    showPrompt("prompt.say_name");
-    try {
-      const measured = await measureLocally(local, ui.preview);
-      if (current !== run) return;
-      const result = await withTimeout(
-        postFallback(endpoints.fallback, { why, ...measured }),
-        FALLBACK_TIMEOUT_MS,
-      );
-      if (current !== run) return;
-      releaseMedia();
-      showVerdict(readResult(result));
-      showResultNote(note);
-    } catch {
-      if (current === run) fail("message.server", allChecks("skipped", []));
-    }
-  }
-
-  /**
-   * The connection failed, was refused, or no verdict came in time.
-   * @param {number} current the run it happened to
-   * @param {unknown} error
-   */
-  function lose(current, error) {
-    if (current !== run) return;
-    if (phase === "verdict") {
-      // The verdict stands; only the live preview ends.
-      releaseMedia();
-      return;
-    }
-    if (phase !== "running" && phase !== "speakers") return;
-    const status = error instanceof ApiError ? error.status : 0;
-    if (error instanceof NoRouteError) {
-      void checkLocally(current, "blocked");
-    } else if (status === 503) {
-      void checkLocally(current, "busy");
-    } else if (status === 404) {
-      fail("message.link_invalid", allChecks("skipped", []), { retry: false });
-    } else {
-      fail(status ? "message.server" : "message.connection", outcomesFor(["network.blocked"]));
-    }
-  }
-
-  /**
-   * Ends the run as not ready, with a plain message and per-check advice.
-   * @param {string} messageKey
-   * @param {Outcomes} outcomes
-   * @param {{retry?: boolean, focus?: boolean}} [options]
-   */
-  function fail(messageKey, outcomes, { retry = true, focus = true } = {}) {
-    phase = "failed";
-    release();
-    renderOutcomes(outcomes);
-    view.renderFixes(outcomes);
-    renderOverall("not_ready", false);
-    showResultNote(messageKey);
-    ui.checkAgain.hidden = !retry;
-    showStep("result", { focus });
-    // Announce only what follows a click; a failure found on load is simply there to read.
-    if (focus) announceResults(outcomes);
-  }
-
+  /** On to the quiet window and the question: the candidate can always go on. */
   function finish() {
-    if (phase === "running" || phase === "speakers" || phase === "local") return;
-    phase = "finished";
-    run += 1;
-    release();
-    feedback.offer(attemptId);
+    if (check.busy()) return;
+    check.end();
+    feedback.offer(check.attemptId());
     showStep("done");
-  }
-
-  /** Stops everything the run holds. Safe to call at any time, more than once. */
-  function release() {
-    window.clearTimeout(verdictTimer);
-    releaseMedia();
-  }
-
-  function releaseMedia() {
-    connection?.close();
-    connection = null;
-    remoteAudio = null;
-    // Dropped unheard: a recording is only ever played in the run that made it.
-    void voiceRecorder?.stop();
-    voiceRecorder = null;
-    stopStream(stream);
-    stream = null;
-    ui.preview.srcObject = null;
-    ui.placeholder.hidden = false;
-    micMeter.update(null);
-    brightness.update(null);
-    ui.chime.pause();
-  }
-
-  /** @param {MediaStreamTrack} track the looped-back video */
-  function showPreview(track) {
-    ui.preview.srcObject = new MediaStream([track]);
-    // autoplay normally starts it; play() covers browsers that wait. A rejection changes nothing.
-    ui.preview.play().catch(() => {});
-  }
-
-  /** @param {Outcomes} outcomes */
-  function announceResults(outcomes) {
-    announce(resultLines(outcomes, CHECKS));
-  }
-
-  /**
-   * "Camera: Looks good", one line per check.
-   * @param {Partial<Outcomes>} outcomes
-   * @param {readonly CheckName[]} names
-   */
-  function resultLines(outcomes, names) {
-    return names.flatMap((name) => {
-      const outcome = outcomes[name];
-      if (!outcome) return [];
-      return [t("announce.result", { check: t(`check.${name}`), status: t(`status.${outcome.status}`) })];
-    });
-  }
-
-  /** @param {string} key */
-  function showPrompt(key) {
-    ui.prompt.hidden = false;
-    setText(ui.prompt, t, key);
-  }
-
-  /**
-   * @param {string} overall
-   * @param {boolean} [finished] false: the check could not finish, whatever it found
-   */
-  function renderOverall(overall, finished = true) {
-    ui.overall.dataset.overall = overall;
-    setText(ui.overall, t, finished ? `overall.${overall}` : "overall.incomplete");
-    ui.canContinue.hidden = overall !== "not_ready";
-  }
-
-  /**
-   * @param {string} key
-   * @param {Record<string, string | number>} [params]
-   */
-  function showMessage(key, params) {
-    ui.message.hidden = false;
-    setText(ui.message, t, key, params);
-  }
-
-  /** @param {string} key */
-  function showResultNote(key) {
-    ui.resultNote.hidden = false;
-    setText(ui.resultNote, t, key);
   }
 
   /** @param {unknown} error why the check info could not be loaded */
   function showLoadError(error) {
-    phase = "failed";
     const welcome = /** @type {HTMLElement} */ (root.querySelector('[data-step="welcome"]'));
     for (const element of welcome.children) {
       /** @type {HTMLElement} */ (element).hidden = element.tagName !== "H1";
@@ -597,30 +116,4 @@ function mountCheckPage({ root, i18n, endpoints, info, infoError }) {
     ui.reload.hidden = gone;
     ui.reload.addEventListener("click", () => location.reload());
   }
-}
-
-/**
- * Settles like `promise`, or rejects after `ms`.
- * @template T
- * @param {Promise<T>} promise
- * @param {number} ms
- * @returns {Promise<T>}
- */
-function withTimeout(promise, ms) {
-  /** @type {number} */
-  let timer = 0;
-  const timeout = new Promise((_, reject) => {
-    timer = window.setTimeout(() => reject(new DOMException("Timed out.", "TimeoutError")), ms);
-  });
-  return /** @type {Promise<T>} */ (Promise.race([promise, timeout])).finally(() =>
-    window.clearTimeout(timer),
-  );
-}
-
-/**
- * @param {unknown} value
- * @returns {number | null}
- */
-function finite(value) {
-  return typeof value === "number" && Number.isFinite(value) ? value : null;
 }
