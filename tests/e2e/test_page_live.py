@@ -3,6 +3,8 @@ devices and are remembered, and "say your name" played back once, never live, ne
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -11,6 +13,7 @@ import pytest_asyncio
 from playwright.async_api import Browser, Request, async_playwright, expect
 
 from tests.e2e.conftest import (
+    ARTIFACTS,
     CHROMIUM_FLAGS,
     DESKTOP,
     PHONE,
@@ -125,23 +128,38 @@ async def test_say_your_name_is_played_back_once_never_live_never_uploaded(
         page = await context.new_page()
         page.on("request", on_request)
         await page.goto(check["candidate_url"])
+        started = time.monotonic()
         await page.get_by_test_id("start-check").click()
         await expect(page.get_by_test_id("brightness")).to_contain_text("good", timeout=15_000)
+        first_reading = time.monotonic() - started
         await expect(page.get_by_text("Now say your name")).to_be_visible()
         await snap(page, "running-desktop")
         speakers = page.get_by_test_id("speakers-step")
         await expect(speakers).to_have_attribute("data-voice", "playing", timeout=20_000)
+        speakers_step = time.monotonic() - started
         await expect(speakers).to_contain_text("this is how you sound to the interviewer")
         await snap(page, "say-your-name-playback-desktop")
         await expect(speakers).to_have_attribute("data-voice", "played", timeout=20_000)
+        played = time.monotonic() - started
         await expect(speakers).to_contain_text("playing a short chime")
+        # A candidate who listens to themselves, then hears the chime and says so.
         await page.get_by_test_id("confirm-speakers").click()
         await expect(page.get_by_test_id("overall")).to_be_visible(timeout=20_000)
+        verdict = time.monotonic() - started
         recording = await page.evaluate(MEASURE_RECORDING)
         plays: list[dict[str, Any]] = await page.evaluate("window.__watched.plays")
     finally:
         await context.close()
 
+    timings = {
+        "first_live_reading_s": round(first_reading, 2),
+        "speakers_step_s": round(speakers_step, 2),
+        "playback_done_s": round(played, 2),
+        "verdict_s": round(verdict, 2),
+    }
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "timings-page-listening.json").write_text(json.dumps(timings))
+    print(f"start to verdict, listening to the playback: {timings}")
     # The candidate's own words, a few seconds of them at about the level they were spoken
     # (-20 dBFS while speaking, with pauses): what the interviewer would hear.
     assert recording["blobs"] == 1
@@ -168,16 +186,22 @@ async def test_one_calm_live_region(
         assert await page.locator("[aria-live]").count() == 1
         assert await page.locator("[role=alert], [role=status], [role=log]").count() == 0
         await page.get_by_test_id("start-check").click()
-        await page.get_by_test_id("confirm-speakers").click(timeout=20_000)
+        # Answered while the recording plays: the recording stops, and no chime follows.
+        await expect(page.get_by_test_id("speakers-step")).to_have_attribute(
+            "data-voice", "playing", timeout=20_000
+        )
+        await page.get_by_test_id("confirm-speakers").click()
         await expect(page.get_by_test_id("overall")).to_be_visible(timeout=20_000)
         await page.wait_for_timeout(500)
         announced: list[str] = await page.evaluate("window.__watched.announced")
+        plays: list[dict[str, Any]] = await page.evaluate("window.__watched.plays")
     finally:
         await context.close()
-    # Start, the three measured checks, the playback, the chime, the answer, the verdict: each
-    # once, never the metrics four times a second.
+    # Start, the three measured checks with the playback, the answer, the verdict: each once,
+    # never the metrics several times a second.
     assert 4 <= len(announced) <= 8, announced
     assert announced[-1].startswith("Camera: Looks good"), announced
+    assert [play["source"] for play in plays if play["audible"]] == ["blob"], plays
 
 
 async def test_pickers_switch_devices_cleanly_and_remember_them(

@@ -348,3 +348,32 @@ async def test_platform_detection_from_user_agents(chromium: Browser, server: Se
         assert results == [case["expected"] for case in cases]
     finally:
         await context.close()
+
+
+async def test_a_refusal_in_a_frame_of_unknown_policy_also_offers_a_tab(
+    chromium: Browser, server: Server
+) -> None:
+    """Firefox and Safari cannot say whether the embedder allowed the camera: a refusal there
+    may be the embedder's, so the guidance adds a tab of its own to the browser's steps."""
+    context = await chromium.new_context()
+    try:
+        page = await context.new_page()
+        await page.goto(server.base_url + "/c/" + "x" * 32)
+        steps = await page.evaluate(
+            """async () => {
+              const { guidanceFor } = await import("/widget/js/guidance.js");
+              const firefox = { browser: "firefox", os: "windows" };
+              return [
+                guidanceFor("denied", firefox, true).steps,
+                guidanceFor("denied", firefox, false).steps,
+                guidanceFor("not_found", firefox, true).steps,
+              ];
+            }"""
+        )
+        assert steps == [
+            ["guide.denied.firefox", "guide.system.windows", "guide.iframe"],
+            ["guide.denied.firefox", "guide.system.windows"],
+            ["guide.not_found", "guide.system.windows"],
+        ]
+    finally:
+        await context.close()

@@ -125,9 +125,11 @@ const HEADINGS = Object.freeze({
  * The steps that fix `problem` on this browser and system, as catalog keys.
  * @param {Problem} problem
  * @param {{browser: Browser, os: System}} platform
+ * @param {boolean} [framed] in a frame whose permissions policy the browser cannot tell: a
+ *   refusal may be the embedder's, so a tab of its own is worth a try too
  * @returns {Guidance}
  */
-export function guidanceFor(problem, { browser, os }) {
+export function guidanceFor(problem, { browser, os }, framed = false) {
   const system = SYSTEM[os];
   // A camera switched off in the system's privacy settings looks missing or busy to some browsers.
   const desktop = os === "windows" || os === "macos";
@@ -147,5 +149,6 @@ export function guidanceFor(problem, { browser, os }) {
     insecure: [null, ["reason.browser.insecure_context"], ["browser.insecure_context"]],
     unsupported: [null, ["reason.browser.unsupported"], ["browser.unsupported"]],
   }[problem];
-  return { problem, heading: HEADINGS[problem], lead, steps, reasons };
+  const tab = framed && problem === "denied" ? ["guide.iframe"] : [];
+  return { problem, heading: HEADINGS[problem], lead, steps: [...steps, ...tab], reasons };
 }

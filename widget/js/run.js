@@ -127,7 +127,8 @@ export function createCheckRun({ root, view, i18n, endpoints, info }) {
     ui.asking.hidden = true;
     if (!captured) {
       const permission = await cameraPermission();
-      if (current === run) showProblem(classifyMediaError(failure, { ...frame, permission }));
+      const problem = classifyMediaError(failure, { ...frame, permission });
+      if (current === run) showProblem(problem, frame.framed && frame.policyAllows === null);
       return;
     }
     if (current !== run) return stopStream(captured);
@@ -175,13 +176,14 @@ export function createCheckRun({ root, view, i18n, endpoints, info }) {
   /**
    * The camera or microphone could not be opened: say what to do, for this browser and system.
    * @param {import("./guidance.js").Problem} problem
+   * @param {boolean} [framed] framed, by a policy the browser cannot tell (see guidanceFor)
    */
-  function showProblem(problem) {
+  function showProblem(problem, framed = false) {
     phase = "blocked";
     run += 1;
     release();
     const platform = detectPlatform(navigator);
-    view.showGuidance(guidanceFor(problem, platform), platform);
+    view.showGuidance(guidanceFor(problem, platform, framed), platform);
     showStep("permission");
   }
 

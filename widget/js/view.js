@@ -137,7 +137,7 @@ export function createView(root, i18n) {
       }),
     );
     // In a frame without the camera allowed, trying again cannot help; a tab of its own does.
-    ui.openInTab.hidden = guidance.problem !== "iframe";
+    ui.openInTab.hidden = !guidance.steps.includes("guide.iframe");
     ui.tryAgain.hidden = guidance.problem === "iframe";
     ui.openInTabLink.href = location.href;
   }
