@@ -167,6 +167,29 @@ async def test_the_prompt_is_explained_while_the_browser_asks(
         await context.close()
 
 
+async def test_no_prompt_is_explained_when_permission_was_given(
+    chromium: Browser, server: Server, page_check: PageCheck
+) -> None:
+    """A camera can take a second or two to start: with permission already given there is no
+    prompt, so the page says nothing about one."""
+    check = page_check(server)
+    context = await chromium.new_context(viewport=DESKTOP)
+    try:
+        await context.add_init_script(FAIL_FIRST % json.dumps(["", "", "granted", 1500]))
+        page = await context.new_page()
+        await page.goto(check["candidate_url"])
+        await page.get_by_test_id("start-check").click()
+        await expect(page.get_by_text("Now say your name")).to_be_visible()
+        # Nothing is announced between the start and the prompt to speak, so this still holds
+        # what was said last.
+        await expect(page.locator("[aria-live]")).to_have_text(
+            "The check has started. Look into the camera and say a few words."
+        )
+        await expect(page.get_by_test_id("asking")).to_be_hidden()
+    finally:
+        await context.close()
+
+
 @pytest.mark.parametrize(
     ("error", "user_agent", "expected"),
     [

@@ -105,12 +105,16 @@ export function createCheckRun({ root, view, i18n, endpoints, info }) {
     const capture = openChosenDevices(openCameraAndMicrophone);
     // TURN credentials are short-lived: the page may have been open for a while.
     const fresh = withTimeout(fetchCheckInfo(endpoints.info), INFO_TIMEOUT_MS).catch(() => info);
-    speakers.unlock();
+    const permitted = cameraPermission();
     resetRun();
+    speakers.unlock();
     showStep("check", { focus: !restart });
     announce([t("announce.started")]);
     const asked = performance.now();
-    const asking = window.setTimeout(() => {
+    let answered = false;
+    // A camera may take a moment to start: explain a prompt only when there may be one.
+    const asking = window.setTimeout(async () => {
+      if ((await permitted) === "granted" || answered || current !== run) return;
       ui.asking.hidden = false;
       announce([t("permission.asking")]);
     }, ASKING_DELAY_MS);
@@ -123,6 +127,7 @@ export function createCheckRun({ root, view, i18n, endpoints, info }) {
     } catch (error) {
       failure = error;
     }
+    answered = true;
     window.clearTimeout(asking);
     ui.asking.hidden = true;
     if (!captured) {
