@@ -80,13 +80,18 @@ class EncodedTrack(MediaStreamTrack):
         self.frames = frames
         self.step, self.clock, self.rate = step, clock, rate
         self.sent = 0
+        self._offset = 0
         self._start: float | None = None
+
+    def restart(self) -> None:
+        """A keyframe was asked for, as a browser would answer it: the loop starts with one."""
+        self._offset = self.sent
 
     async def recv(self) -> av.Packet[Any]:
         if self._start is None:
             self._start = time.monotonic()
         await asyncio.sleep(max(0.0, self._start + self.sent / self.rate - time.monotonic()))
-        packet = av.Packet(self.frames[self.sent % len(self.frames)])
+        packet = av.Packet(self.frames[(self.sent - self._offset) % len(self.frames)])
         packet.pts = self.sent * self.step
         packet.time_base = fractions.Fraction(1, self.clock)
         self.sent += 1
@@ -118,9 +123,9 @@ async def connect(
 ) -> None:
     pc = candidate.pc
     direction = "sendrecv" if candidate.loopback else "sendonly"
-    pc.addTransceiver(
-        EncodedTrack("video", media.video, VIDEO_CLOCK // FPS, VIDEO_CLOCK, FPS), direction
-    )
+    video = EncodedTrack("video", media.video, VIDEO_CLOCK // FPS, VIDEO_CLOCK, FPS)
+    sender = pc.addTransceiver(video, direction).sender
+    sender._send_keyframe = video.restart  # type: ignore[method-assign]
     pc.addTransceiver(
         EncodedTrack("audio", media.audio, AUDIO_FRAME, AUDIO_RATE, AUDIO_RATE / AUDIO_FRAME),
         direction,
