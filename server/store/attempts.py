@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from server.store.checks import CheckStatus, set_status
+from server.store.checks import Check, CheckStatus, check_from_row, set_status
 from server.store.schema import attempts, checks
 
 CHECK_NAMES = ("camera", "lighting", "microphone", "speakers", "network")
@@ -51,6 +51,22 @@ async def attempts_since(engine: AsyncEngine, check_id: str, since: datetime) ->
             .where(attempts.c.check_id == check_id, attempts.c.finished_at >= since)
         )
         return int((await conn.execute(query)).scalar_one())
+
+
+async def check_with_latest_result(
+    engine: AsyncEngine, org_id: str, check_id: str
+) -> tuple[Check, dict[str, Any] | None] | None:
+    """The organisation's check and its latest result, read in one statement: the status and
+    the result then always belong together, even while a verdict is being stored."""
+    latest = _latest(attempts.c.result, check_id).scalar_subquery().label("latest_result")
+    query = sa.select(checks, latest).where(checks.c.id == check_id, checks.c.org_id == org_id)
+    async with engine.connect() as conn:
+        row = (await conn.execute(query)).mappings().first()
+    if row is None:
+        return None
+    values = dict(row)
+    result = values.pop("latest_result")
+    return check_from_row(values), result
 
 
 async def latest_result(engine: AsyncEngine, check_id: str) -> dict[str, Any] | None:

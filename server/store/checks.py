@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import RowMapping
@@ -62,7 +63,7 @@ class Check:
     updated_at: datetime
 
 
-def _from_row(row: RowMapping) -> Check:
+def check_from_row(row: RowMapping | dict[str, Any]) -> Check:
     values = dict(row)
     values["status"] = CheckStatus(values["status"])
     return Check(**values)
@@ -83,7 +84,7 @@ async def create_check(engine: AsyncEngine, org_id: str, new: NewCheck) -> Check
     }
     async with engine.begin() as conn:
         await conn.execute(checks.insert().values(**values))
-    return _from_row(values)  # type: ignore[arg-type]
+    return check_from_row(values)
 
 
 async def get_check(engine: AsyncEngine, org_id: str, check_id: str) -> Check | None:
@@ -91,7 +92,7 @@ async def get_check(engine: AsyncEngine, org_id: str, check_id: str) -> Check | 
     query = sa.select(checks).where(checks.c.id == check_id, checks.c.org_id == org_id)
     async with engine.connect() as conn:
         row = (await conn.execute(query)).mappings().first()
-    return None if row is None else _from_row(row)
+    return None if row is None else check_from_row(row)
 
 
 async def check_by_token(engine: AsyncEngine, token: str, now: datetime) -> Check | None:
@@ -99,7 +100,7 @@ async def check_by_token(engine: AsyncEngine, token: str, now: datetime) -> Chec
     query = sa.select(checks).where(checks.c.token == token, checks.c.token_expires_at > now)
     async with engine.connect() as conn:
         row = (await conn.execute(query)).mappings().first()
-    return None if row is None else _from_row(row)
+    return None if row is None else check_from_row(row)
 
 
 async def set_status(conn: AsyncConnection, check_id: str, status: CheckStatus) -> None:

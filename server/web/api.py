@@ -10,8 +10,8 @@ from aiohttp import web
 
 from server.errors import NotFound, Unauthorized
 from server.keys import engine_key, settings_key
-from server.store.attempts import latest_result
-from server.store.checks import Check, create_check, get_check
+from server.store.attempts import check_with_latest_result
+from server.store.checks import Check, create_check
 from server.store.feedback import Feedback, latest_feedback
 from server.store.orgs import Organisation, org_for_api_key
 from server.web.body import read_json_object
@@ -83,16 +83,14 @@ async def show(request: web.Request) -> web.Response:
     org = await require_org(request)
     engine = request.app[engine_key]
     check_id = request.match_info["check_id"]
-    check = (
-        await get_check(engine, org.id, check_id) if CHECK_ID_SHAPE.fullmatch(check_id) else None
+    found = (
+        await check_with_latest_result(engine, org.id, check_id)
+        if CHECK_ID_SHAPE.fullmatch(check_id)
+        else None
     )
-    if check is None:
+    if found is None:
         raise NotFound("no such check")
+    check, result = found
     return web.json_response(
-        check_json(
-            request,
-            check,
-            await latest_result(engine, check.id),
-            await latest_feedback(engine, check.id),
-        )
+        check_json(request, check, result, await latest_feedback(engine, check.id))
     )
