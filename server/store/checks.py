@@ -95,6 +95,15 @@ async def get_check(engine: AsyncEngine, org_id: str, check_id: str) -> Check | 
     return None if row is None else check_from_row(row)
 
 
+async def org_id_for_token(engine: AsyncEngine, token: str) -> str | None:
+    """The organisation a link belongs to, expired or not: an expired link embedded in a vendor's
+    page may still be framed there, to explain that it has expired."""
+    query = sa.select(checks.c.org_id).where(checks.c.token == token)
+    async with engine.connect() as conn:
+        org_id: str | None = (await conn.execute(query)).scalar_one_or_none()
+    return org_id
+
+
 async def check_by_token(engine: AsyncEngine, token: str, now: datetime) -> Check | None:
     """The check a candidate link points to, unless the link has expired."""
     query = sa.select(checks).where(checks.c.token == token, checks.c.token_expires_at > now)

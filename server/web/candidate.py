@@ -15,7 +15,7 @@ from server.media.fallback import fallback_result, parse_fallback
 from server.media.offer import MAX_BODY_BYTES, parse_offer
 from server.media.turn import ice_servers_for_browser
 from server.store.attempts import attempts_since, record_attempt
-from server.store.checks import Check, check_by_token, mark_in_progress
+from server.store.checks import Check, check_by_token, mark_in_progress, org_id_for_token
 from server.store.feedback import record_feedback
 from server.store.ids import new_id
 from server.store.orgs import Organisation, get_org
@@ -76,12 +76,18 @@ def page_headers(embed_origins: tuple[str, ...]) -> dict[str, str]:
 @routes.get("/c/{token}")
 async def page(request: web.Request) -> web.FileResponse:
     # The page itself explains an unknown link (its details request answers 404 too).
+    engine = request.app[engine_key]
     check = await find_check(request)
-    if check is None:
-        return web.FileResponse(CHECK_PAGE, status=404, headers=page_headers(()))
-    org = await get_org(request.app[engine_key], check.org_id)
+    token = request.match_info["token"]
+    if check is not None:
+        org_id: str | None = check.org_id
+    elif TOKEN_SHAPE.fullmatch(token):
+        org_id = await org_id_for_token(engine, token)
+    else:
+        org_id = None
+    org = None if org_id is None else await get_org(engine, org_id)
     origins = org.allowed_origins if org is not None else ()
-    return web.FileResponse(CHECK_PAGE, headers=page_headers(origins))
+    return web.FileResponse(CHECK_PAGE, status=200 if check else 404, headers=page_headers(origins))
 
 
 @routes.get("/c/{token}/info")

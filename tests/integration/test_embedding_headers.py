@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -160,3 +161,18 @@ def test_org_create_refuses_header_injection(
             await engine.dispose()
 
     assert asyncio.run(count()) == 0
+
+
+async def test_an_expired_link_can_still_explain_itself_where_it_is_embedded(
+    client: Client,
+) -> None:
+    engine = client.app[engine_key]
+    org = await create_org(engine, "Org", ["https://vendor-a.example"])
+    long_ago = datetime.now(UTC) - timedelta(days=30)
+    check = await create_check(engine, org.id, new_check(starts_at=long_ago))
+    response = await client.get(f"/c/{check.token}")
+    assert response.status == 404, "the link has expired"
+    csp = response.headers["Content-Security-Policy"]
+    assert frame_ancestors(csp) == "https://vendor-a.example"
+    unknown = await client.get("/c/" + "A" * 32)
+    assert frame_ancestors(unknown.headers["Content-Security-Policy"]) == "'none'"
