@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -66,6 +67,41 @@ class MediaFiles:
     backlit: Path
     speech: Path
     silence: Path
+
+
+def fake_media(video: Path, audio: Path) -> list[str]:
+    """Chromium's flags with these files as its camera and microphone (both loop)."""
+    return [
+        *CHROMIUM_FLAGS,
+        f"--use-file-for-fake-video-capture={video}",
+        f"--use-file-for-fake-audio-capture={audio}",
+    ]
+
+
+def create_check(server: Server) -> dict[str, Any]:
+    """A check starting in an hour, created over the API as a vendor would."""
+    body = {
+        "candidate": {"name": "E2E Candidate", "email": "e2e@example.com"},
+        "starts_at": (datetime.now(UTC) + timedelta(hours=1)).isoformat(),
+        "duration_minutes": 30,
+        "title": "Interview",
+        "locale": "en",
+    }
+    created: dict[str, Any] = server.api("POST", "/api/v1/checks", body)
+    return created
+
+
+async def stored_result(server: Server, check_id: str, within: float = 30.0) -> dict[str, Any]:
+    """The check's stored result, read back through the API (the stored result is the product)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        check = await asyncio.to_thread(server.api, "GET", f"/api/v1/checks/{check_id}")
+        if check["latest_result"] is not None:
+            assert check["status"] == check["latest_result"]["overall"]
+            result: dict[str, Any] = check["latest_result"]
+            return result
+        await asyncio.sleep(0.2)
+    raise AssertionError("no result stored within the time limit")
 
 
 def chromium_path() -> str | None:
@@ -220,11 +256,7 @@ async def chromium(media_files: MediaFiles) -> AsyncIterator[Browser]:
     browser (storage, permissions, time zone) at a fraction of the cost. Modules using it run on
     one event loop: `pytest.mark.asyncio(loop_scope="module")`.
     """
-    flags = [
-        *CHROMIUM_FLAGS,
-        f"--use-file-for-fake-video-capture={media_files.well_lit}",
-        f"--use-file-for-fake-audio-capture={media_files.speech}",
-    ]
+    flags = fake_media(media_files.well_lit, media_files.speech)
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=chromium_path(), args=flags)
         try:

@@ -8,8 +8,13 @@ import re
 import pytest
 from playwright.async_api import async_playwright, expect
 
-from tests.e2e.conftest import CHROMIUM_FLAGS, MediaFiles, StartServer, chromium_path
-from tests.e2e.test_check_page import create_check
+from tests.e2e.conftest import (
+    MediaFiles,
+    StartServer,
+    chromium_path,
+    create_check,
+    fake_media,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -19,11 +24,7 @@ async def test_the_page_waits_for_a_free_slot(
 ) -> None:
     server = start_server({"GREENROOM_MAX_SESSIONS": "1"})
     first, second, third = create_check(server), create_check(server), create_check(server)
-    flags = [
-        *CHROMIUM_FLAGS,
-        f"--use-file-for-fake-video-capture={media_files.well_lit}",
-        f"--use-file-for-fake-audio-capture={media_files.speech}",
-    ]
+    flags = fake_media(media_files.well_lit, media_files.speech)
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=chromium_path(), args=flags)
         try:

@@ -5,55 +5,32 @@ Each verdict is read back through the API, not from the page: the stored result 
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.async_api import async_playwright, expect
 
-from tests.e2e.conftest import ARTIFACTS, CHROMIUM_FLAGS, MediaFiles, Server, chromium_path
+from tests.e2e.conftest import (
+    ARTIFACTS,
+    MediaFiles,
+    Server,
+    chromium_path,
+    create_check,
+    fake_media,
+    stored_result,
+)
 
 pytestmark = pytest.mark.e2e
-VERDICT_TIMEOUT = 30.0
-
-
-def create_check(server: Server) -> dict[str, Any]:
-    body = {
-        "candidate": {"name": "E2E Candidate", "email": "e2e@example.com"},
-        "starts_at": (datetime.now(UTC) + timedelta(hours=1)).isoformat(),
-        "duration_minutes": 30,
-        "title": "Interview",
-        "locale": "en",
-    }
-    created: dict[str, Any] = server.api("POST", "/api/v1/checks", body)
-    return created
-
-
-async def stored_result(server: Server, check_id: str) -> dict[str, Any]:
-    deadline = time.monotonic() + VERDICT_TIMEOUT
-    while time.monotonic() < deadline:
-        check = await asyncio.to_thread(server.api, "GET", f"/api/v1/checks/{check_id}")
-        if check["latest_result"] is not None:
-            assert check["status"] == check["latest_result"]["overall"]
-            result: dict[str, Any] = check["latest_result"]
-            return result
-        await asyncio.sleep(0.2)
-    raise AssertionError("no result stored within the time limit")
 
 
 async def run_check(server: Server, video: Path, audio: Path, name: str) -> dict[str, Any]:
     """Press Start in Chromium and return the stored result; records how long each stage took."""
     check = create_check(server)
-    flags = [
-        *CHROMIUM_FLAGS,
-        f"--use-file-for-fake-video-capture={video}",
-        f"--use-file-for-fake-audio-capture={audio}",
-    ]
+    flags = fake_media(video, audio)
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=chromium_path(), args=flags)
         try:

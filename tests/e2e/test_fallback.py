@@ -14,8 +14,15 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Route, async_playwright, expect
 
-from tests.e2e.conftest import ARTIFACTS, CHROMIUM_FLAGS, MediaFiles, Server, chromium_path
-from tests.e2e.test_check_page import create_check, stored_result
+from tests.e2e.conftest import (
+    ARTIFACTS,
+    MediaFiles,
+    Server,
+    chromium_path,
+    create_check,
+    fake_media,
+    stored_result,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -32,11 +39,7 @@ async def test_blocked_network_falls_back_to_local_checks(
     server: Server, media_files: MediaFiles, tmp_path: Path
 ) -> None:
     check = create_check(server)
-    flags = [
-        *CHROMIUM_FLAGS,
-        f"--use-file-for-fake-video-capture={media_files.well_lit}",
-        f"--use-file-for-fake-audio-capture={media_files.speech}",
-    ]
+    flags = fake_media(media_files.well_lit, media_files.speech)
     async with async_playwright() as playwright:
         context = await playwright.chromium.launch_persistent_context(
             str(profile_without_udp(tmp_path / "profile")),
@@ -87,11 +90,7 @@ async def test_a_connection_that_never_comes_up_falls_back_in_bounded_time(
     port where nobody listens and, where they do arrive, carry a password the server refuses
     (otherwise the server's own checks would teach the browser a working peer-reflexive path)."""
     check = create_check(server)
-    flags = [
-        *CHROMIUM_FLAGS,
-        f"--use-file-for-fake-video-capture={media_files.well_lit}",
-        f"--use-file-for-fake-audio-capture={media_files.speech}",
-    ]
+    flags = fake_media(media_files.well_lit, media_files.speech)
 
     async def unreachable_answer(route: Route) -> None:
         response = await route.fetch()

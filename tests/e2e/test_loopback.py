@@ -8,8 +8,14 @@ import asyncio
 import pytest
 from playwright.async_api import Page, async_playwright, expect
 
-from tests.e2e.conftest import CHROMIUM_FLAGS, MediaFiles, Server, StartServer, chromium_path
-from tests.e2e.test_check_page import create_check
+from tests.e2e.conftest import (
+    MediaFiles,
+    Server,
+    StartServer,
+    chromium_path,
+    create_check,
+    fake_media,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -25,11 +31,7 @@ async def test_the_preview_plays_the_looped_back_stream(
     server: Server, media_files: MediaFiles
 ) -> None:
     check = create_check(server)
-    flags = [
-        *CHROMIUM_FLAGS,
-        f"--use-file-for-fake-video-capture={media_files.well_lit}",
-        f"--use-file-for-fake-audio-capture={media_files.speech}",
-    ]
+    flags = fake_media(media_files.well_lit, media_files.speech)
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=chromium_path(), args=flags)
         try:
@@ -60,11 +62,7 @@ async def test_a_check_through_media_workers(
     stored, and the preview plays."""
     server = start_server({"GREENROOM_MEDIA_WORKERS": "2"})
     check = create_check(server)
-    flags = [
-        *CHROMIUM_FLAGS,
-        f"--use-file-for-fake-video-capture={media_files.well_lit}",
-        f"--use-file-for-fake-audio-capture={media_files.speech}",
-    ]
+    flags = fake_media(media_files.well_lit, media_files.speech)
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=chromium_path(), args=flags)
         try:

@@ -13,7 +13,6 @@ import pytest_asyncio
 from playwright.async_api import Browser, Page, async_playwright, expect
 
 from tests.e2e.conftest import (
-    CHROMIUM_FLAGS,
     DESKTOP,
     PHONE,
     AxeCheck,
@@ -22,6 +21,7 @@ from tests.e2e.conftest import (
     Server,
     Snap,
     chromium_path,
+    fake_media,
 )
 from tests.e2e.test_page_accessibility import check_step
 
@@ -30,11 +30,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
 
 async def launch(video: Path, audio: Path) -> tuple[Any, Browser]:
     playwright = await async_playwright().start()
-    flags = [
-        *CHROMIUM_FLAGS,
-        f"--use-file-for-fake-video-capture={video}",
-        f"--use-file-for-fake-audio-capture={audio}",
-    ]
+    flags = fake_media(video, audio)
     browser = await playwright.chromium.launch(executable_path=chromium_path(), args=flags)
     return playwright, browser
 

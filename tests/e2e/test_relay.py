@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from contextlib import suppress
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import cast
 
 import pytest
 from aioice import stun
@@ -23,7 +23,15 @@ from playwright.async_api import Page, async_playwright, expect
 
 from server.config import Settings
 from server.media.turn import ice_servers_for_browser, turn_credentials
-from tests.e2e.conftest import ARTIFACTS, CHROMIUM_FLAGS, MediaFiles, Server, chromium_path
+from tests.e2e.conftest import (
+    ARTIFACTS,
+    MediaFiles,
+    Server,
+    chromium_path,
+    create_check,
+    fake_media,
+    stored_result,
+)
 from tests.support.coturn import Coturn
 
 pytestmark = pytest.mark.e2e
@@ -164,29 +172,6 @@ async def test_coturn_refuses_a_credential_that_is_expired_or_not_ours(
     assert refused.value.response.attributes["ERROR-CODE"][0] == 401
 
 
-def create_check(server: Server) -> dict[str, Any]:
-    body = {
-        "candidate": {"name": "Relay Candidate", "email": "relay@example.com"},
-        "starts_at": (datetime.now(UTC) + timedelta(hours=1)).isoformat(),
-        "duration_minutes": 30,
-        "title": "Interview",
-        "locale": "en",
-    }
-    created: dict[str, Any] = server.api("POST", "/api/v1/checks", body)
-    return created
-
-
-async def stored_result(server: Server, check_id: str) -> dict[str, Any]:
-    deadline = time.monotonic() + VERDICT_TIMEOUT
-    while time.monotonic() < deadline:
-        check = await asyncio.to_thread(server.api, "GET", f"/api/v1/checks/{check_id}")
-        if check["latest_result"] is not None:
-            result: dict[str, Any] = check["latest_result"]
-            return result
-        await asyncio.sleep(0.2)
-    raise AssertionError("no result stored within the time limit")
-
-
 async def confirm_speakers_when_asked(page: Page) -> bool:
     """Clicks "I heard it" once the page asks; False if it never does."""
     button = page.get_by_test_id("confirm-speakers")
@@ -204,11 +189,7 @@ async def test_a_check_passes_over_the_relay_alone(
 ) -> None:
     check = create_check(relay_server)
     allocations_before = len(coturn.allocations())
-    flags = [
-        *CHROMIUM_FLAGS,
-        f"--use-file-for-fake-video-capture={media_files.well_lit}",
-        f"--use-file-for-fake-audio-capture={media_files.speech}",
-    ]
+    flags = fake_media(media_files.well_lit, media_files.speech)
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=chromium_path(), args=flags)
         try:
