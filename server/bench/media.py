@@ -1,7 +1,7 @@
 """`greenroom bench media`: N concurrent checks against a server started the way users start it.
 
-Prints one table and writes the same figures as JSON. Server CPU and memory are read from
-/proc for the server's process and its children; everything else is what the candidates saw.
+Prints one table and writes the same figures as JSON. Server CPU and memory come from /proc
+(`procfs.py`); everything else is what the candidates saw.
 """
 
 from __future__ import annotations
@@ -26,11 +26,10 @@ from typing import Any
 import aiohttp
 
 from server.bench.load import FPS, Candidate, Media, Plan, connect, encode_media
+from server.bench.procfs import cpu_seconds, rss_mb
 from server.media.ice import restrict_host_addresses
 
 GREENROOM = str(Path(sys.executable).parent / "greenroom")
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 # Conditions every session must meet (issue: media capacity).
 MIN_METRICS_RATE = 1.9
 MAX_LAG_P99_MS = 250.0
@@ -73,40 +72,6 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
-
-
-def process_tree(pid: int) -> list[int]:
-    """The process and its descendants (media workers, if any)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError, IndexError, ValueError):
-                stat = (entry / "stat").read_text()
-                parent = int(stat.rsplit(")", 1)[1].split()[1])
-                children.setdefault(parent, []).append(int(entry.name))
-    tree, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        tree.append(current)
-        todo += children.get(current, [])
-    return tree
-
-
-def cpu_seconds(pid: int) -> float:
-    total = 0
-    for member in process_tree(pid):
-        with contextlib.suppress(OSError):
-            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / CLOCK_TICKS
-
-
-def rss_mb(pid: int) -> float:
-    total = 0
-    for member in process_tree(pid):
-        with contextlib.suppress(OSError):
-            total += int(Path(f"/proc/{member}/statm").read_text().split()[1])
-    return total * PAGE_SIZE / 2**20
 
 
 @contextlib.contextmanager

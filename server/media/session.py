@@ -26,7 +26,6 @@ from server.errors import Conflict, InvalidInput
 from server.media import probe, vp8
 from server.media.answer import with_start_bitrate
 from server.media.audio import AudioAnalyser, Samples
-from server.media.chime import ChimeDetector
 from server.media.messages import Bye, Pong, SpeakersAnswer, Stats, parse_message
 from server.media.network import (
     BrowserReport,
@@ -43,6 +42,7 @@ from server.media.passthrough import (
     forward_keyframe_requests,
 )
 from server.media.result import build_result, judge_media
+from server.media.speakers import SpeakersStep
 from server.media.tracks import (
     MAX_PIXELS,
     DecodedLoopback,
@@ -119,9 +119,7 @@ class MediaSession:
         self._rejected = False
         self.pings = PingClock()
         self.browser_report = BrowserReport()
-        self._chime: ChimeDetector | None = None
-        self._speakers: Speakers | None = None
-        self._speakers_decided = asyncio.Event()
+        self.speakers = SpeakersStep()
         self._channel: RTCDataChannel | None = None
         self._on_result = on_result
         self._on_abandoned = on_abandoned
@@ -270,7 +268,7 @@ class MediaSession:
         if isinstance(message, Pong):
             self.pings.answered(message.seq, time.monotonic())
         elif isinstance(message, SpeakersAnswer):
-            self._decide_speakers(Speakers.CONFIRMED if message.heard else Speakers.NOT_HEARD)
+            self.speakers.decide(Speakers.CONFIRMED if message.heard else Speakers.NOT_HEARD)
         elif isinstance(message, Stats):
             self.browser_report = BrowserReport(
                 download_kbps=message.download_kbps,
@@ -297,20 +295,9 @@ class MediaSession:
             self._first_media = time.monotonic()
 
     def _hear(self, samples: Samples, sample_rate: int) -> None:
-        if self._chime is None or self._speakers is not None:
-            return
-        self._chime.add(samples)
-        if self._chime.heard:
+        if self.speakers.hear(samples):
             log.info("session %s: the chime was heard", self.id)
-            self._decide_speakers(Speakers.HEARD)
             self._send({"type": "speakers", "heard_by_server": True})
-
-    def _decide_speakers(self, answer: Speakers) -> None:
-        # The first decision stands: a chime already heard is not undone by a late click.
-        if self._chime is None or self._speakers is not None:
-            return
-        self._speakers = answer
-        self._speakers_decided.set()
 
     # Work
 
@@ -356,7 +343,7 @@ class MediaSession:
         last_sample = await probe.sample(self.pc)
         rtts_ms, browser_report = self.pings.rtts_ms, self.browser_report
         media = judge_media(self.video.summary(), self.audio.summary())
-        self._chime = ChimeDetector(self.audio.sample_rate)
+        self.speakers.start(self.audio.sample_rate)
         self._send(
             {
                 "type": "step",
@@ -364,10 +351,7 @@ class MediaSession:
                 "checks": {name: outcome.as_json() for name, outcome in media.items()},
             }
         )
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._speakers_decided.wait(), self.limits.speakers_seconds)
-        speakers = self._speakers or Speakers.UNANSWERED
-        self._speakers = speakers
+        speakers = await self.speakers.outcome(self.limits.speakers_seconds)
         network = summarise(
             first=first_sample,
             last=last_sample,

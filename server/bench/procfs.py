@@ -1,0 +1,44 @@
+"""CPU and memory of a process and its children (media workers), read from /proc."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+
+
+def process_tree(pid: int) -> list[int]:
+    """The process and its descendants (media workers, if any)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                stat = (entry / "stat").read_text()
+                parent = int(stat.rsplit(")", 1)[1].split()[1])
+                children.setdefault(parent, []).append(int(entry.name))
+    tree, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        tree.append(current)
+        todo += children.get(current, [])
+    return tree
+
+
+def cpu_seconds(pid: int) -> float:
+    total = 0
+    for member in process_tree(pid):
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / CLOCK_TICKS
+
+
+def rss_mb(pid: int) -> float:
+    total = 0
+    for member in process_tree(pid):
+        with contextlib.suppress(OSError):
+            total += int(Path(f"/proc/{member}/statm").read_text().split()[1])
+    return total * PAGE_SIZE / 2**20
