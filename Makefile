@@ -5,21 +5,25 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+JS := tests/js
+JS_STAMP := $(JS)/node_modules/.installed
 export GREENROOM_TEST_POSTGRES_URL ?= postgresql:///test?host=/var/run/postgresql
 
-.PHONY: run test lint install system-deps postgres clean
+.PHONY: run test lint install js-deps system-deps postgres clean
 
 run: install
 	$(BIN)/greenroom demo
 
-test: install system-deps postgres
+test: install js-deps system-deps postgres
 	$(MAKE) lint
+	node --test $(JS)/
 	tests/isolated.sh $(BIN)/pytest
 
-lint: install
+lint: install js-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(JS)/node_modules/.bin/tsc -p $(JS)/tsconfig.json
 
 install: $(STAMP)
 
@@ -27,6 +31,16 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+# The check page's JavaScript is type-checked (tsc --checkJs) and unit-tested with Node's own runner.
+js-deps: $(JS_STAMP)
+
+$(JS_STAMP): $(JS)/package.json $(JS)/package-lock.json
+	@command -v npm >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; } || \
+		{ echo "please install Node.js 20+ and npm" >&2; exit 1; }
+	npm ci --prefix $(JS) --no-audit --no-fund --silent
 	touch $@
 
 # Browser tests drive Debian's Chromium; without root, Playwright's own build is the fallback.
@@ -62,4 +76,4 @@ postgres:
 		echo "PostgreSQL did not come up" >&2; exit 1
 
 clean:
-	rm -rf $(VENV) *.egg-info .mypy_cache .ruff_cache .pytest_cache test-artifacts
+	rm -rf $(VENV) $(JS)/node_modules *.egg-info .mypy_cache .ruff_cache .pytest_cache test-artifacts

@@ -76,7 +76,7 @@ export async function fetchCheckInfo(url) {
     locale: typeof body.locale === "string" ? body.locale : "",
     startsAt: typeof body.starts_at === "string" ? body.starts_at : "",
     durationMinutes: Number.isFinite(body.duration_minutes) ? body.duration_minutes : 0,
-    iceServers: Array.isArray(body.ice_servers) ? body.ice_servers.filter(isObject) : [],
+    iceServers: Array.isArray(body.ice_servers) ? body.ice_servers.filter(isIceServer) : [],
     timeZone: typeof body.time_zone === "string" && isTimeZone(body.time_zone) ? body.time_zone : "",
     agenda: texts(body.agenda),
     interviewers: texts(body.interviewers),
@@ -256,6 +256,14 @@ function isTimeZone(name) {
   } catch {
     return false;
   }
+}
+
+/**
+ * @param {unknown} value
+ * @returns {value is RTCIceServer}
+ */
+function isIceServer(value) {
+  return isObject(value) && (typeof value.urls === "string" || Array.isArray(value.urls));
 }
 
 /**

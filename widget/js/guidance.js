@@ -134,8 +134,8 @@ export function guidanceFor(problem, { browser, os }, framed = false) {
   // A camera switched off in the system's privacy settings looks missing or busy to some browsers.
   const desktop = os === "windows" || os === "macos";
   const denied = ["camera.denied", "microphone.denied"];
-  /** @type {[string | null, string[], string[]]} lead, steps, reasons */
-  const [lead, steps, reasons] = {
+  /** @type {Record<Problem, [string | null, string[], string[]]>} lead, steps, reasons */
+  const byProblem = {
     denied: ["guide.denied.lead", [DENIED[browser], system], denied],
     dismissed: [null, ["guide.dismissed"], denied],
     system: ["guide.system.lead", [system], denied],
@@ -148,7 +148,8 @@ export function guidanceFor(problem, { browser, os }, framed = false) {
     iframe: ["guide.iframe.lead", ["guide.iframe", "guide.iframe.owner"], ["browser.iframe_permissions"]],
     insecure: [null, ["reason.browser.insecure_context"], ["browser.insecure_context"]],
     unsupported: [null, ["reason.browser.unsupported"], ["browser.unsupported"]],
-  }[problem];
+  };
+  const [lead, steps, reasons] = byProblem[problem];
   const tab = framed && problem === "denied" ? ["guide.iframe"] : [];
   return { problem, heading: HEADINGS[problem], lead, steps: [...steps, ...tab], reasons };
 }
