@@ -2,30 +2,25 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
+import functools
 from collections.abc import AsyncIterator
 
-import aiohttp
-import sqlalchemy as sa
 from aiohttp import web
-from sqlalchemy.exc import SQLAlchemyError
 
-from server.config import SPEAKERS_SECONDS, VERDICT_GRACE_SECONDS, Settings
-from server.errors import GreenroomError
-from server.keys import engine_key, fallback_lock_key, media_key, peers_key, settings_key
-from server.media.ice import restrict_host_addresses
-from server.media.peers import Peers
-from server.media.session import SessionLimits
-from server.media.workers import running_pool
-from server.store.attempts import record_attempt, settle_status
+from server.checks.attempts import abandon, record_verdict
+from server.checks.service import CheckService
+from server.config import Settings
+from server.keys import checks_key, engine_key, media_key, peers_key, settings_key
+from server.media.session.peers import running_peers
+from server.media.workers.pool import running_pool
 from server.store.db import create_engine
-from server.web import api, candidate
-from server.web.middleware import errors, security_headers
+from server.web.api import api_app
+from server.web.candidate import STATIC_DIR, WIDGET_DIR, candidate_app
+from server.web.errors import json_errors, security_headers
+from server.web.health import healthz
 
-log = logging.getLogger(__name__)
-
-CONNECT_SECONDS = 20.0
+MAX_BODY_BYTES = 256 * 1024
+"""aiohttp's own cap on any body; each route's model has a smaller one."""
 
 
 async def database(app: web.Application) -> AsyncIterator[None]:
@@ -36,34 +31,16 @@ async def database(app: web.Application) -> AsyncIterator[None]:
 
 
 async def media(app: web.Application) -> AsyncIterator[None]:
-    settings = app[settings_key]
+    """Media sessions in this process; they store their verdicts through the service layer."""
     engine = app[engine_key]
-    restrict_host_addresses(settings.ice_addresses)
-
-    async def store(result: dict[str, object]) -> None:
-        await record_attempt(engine, result)
-
-    async def settle(check_id: str) -> None:
-        await settle_status(engine, check_id)
-
-    peers = Peers(
-        max_sessions=settings.max_sessions,
-        limits=SessionLimits(
-            measure_seconds=settings.measure_seconds,
-            verdict_deadline=settings.measure_seconds + VERDICT_GRACE_SECONDS,
-            connect_seconds=CONNECT_SECONDS,
-            session_seconds=settings.session_seconds,
-            speakers_seconds=SPEAKERS_SECONDS,
-            reencode=settings.loopback == "reencode",
-        ),
-        ice_servers=[],
-        on_result=store,
-        on_abandoned=settle,
-    )
-    app[peers_key] = peers
-    app[media_key] = peers
-    yield
-    await peers.close_all()
+    async with running_peers(
+        app[settings_key],
+        on_result=functools.partial(record_verdict, engine),
+        on_abandoned=functools.partial(abandon, engine),
+    ) as peers:
+        app[peers_key] = peers
+        app[media_key] = peers
+        yield
 
 
 async def media_workers(app: web.Application) -> AsyncIterator[None]:
@@ -74,31 +51,21 @@ async def media_workers(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
-async def healthz(request: web.Request) -> web.Response:
-    """200 while this process can serve: its database answers."""
-    try:
-        async with asyncio.timeout(2), request.app[engine_key].connect() as conn:
-            await conn.execute(sa.text("SELECT 1"))
-    except (OSError, TimeoutError, SQLAlchemyError):
-        log.warning("health check: the database does not answer")
-        return web.json_response({"status": "unavailable"}, status=503)
-    try:
-        sessions = await request.app[media_key].live_sessions()
-    except (OSError, aiohttp.ClientError, GreenroomError):
-        log.warning("health check: a media worker does not answer")
-        return web.json_response({"status": "unavailable"}, status=503)
-    return web.json_response({"status": "ok", "sessions": sessions})
+async def services(app: web.Application) -> AsyncIterator[None]:
+    app[checks_key] = CheckService(app[engine_key], app[media_key], app[settings_key])
+    yield
 
 
 def create_app(settings: Settings) -> web.Application:
-    app = web.Application(middlewares=[security_headers, errors], client_max_size=256 * 1024)
+    app = web.Application(
+        middlewares=[security_headers, json_errors], client_max_size=MAX_BODY_BYTES
+    )
     app[settings_key] = settings
-    app[fallback_lock_key] = asyncio.Lock()
     # Order matters: media sessions store results, so they close before the database does.
-    app.cleanup_ctx.extend([database, media_workers if settings.media_workers else media])
+    app.cleanup_ctx.extend([database, media_workers if settings.media_workers else media, services])
     app.router.add_get("/healthz", healthz)
-    app.router.add_routes(api.routes)
-    app.router.add_routes(candidate.routes)
-    app.router.add_static("/widget", candidate.WIDGET_DIR, append_version=False)
-    app.router.add_static("/static", candidate.STATIC_DIR, append_version=False)
+    app.add_subapp("/api/v1", api_app())
+    app.add_subapp("/c", candidate_app())
+    app.router.add_static("/widget", WIDGET_DIR, append_version=False)
+    app.router.add_static("/static", STATIC_DIR, append_version=False)
     return app

@@ -81,7 +81,9 @@ def parser() -> argparse.ArgumentParser:
         "session's analysis phase too (default 3.5: the steady state after the verdicts)",
     )
     media.add_argument("--soak", type=int, default=0, metavar="CYCLES", help="connect/disconnect")
-    media.add_argument("--output", type=Path, default=Path("bench-media.json"), metavar="JSON")
+    media.add_argument(
+        "--output", type=Path, metavar="JSON", help="also write the figures to this JSON file"
+    )
     cores = os.cpu_count() or 1
     media.add_argument(
         "--workers", type=int, default=cores, help=f"server media workers (default {cores})"
@@ -98,15 +100,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         from server.bench import media
 
         return media.main(
-            args.sessions,
-            args.seconds,
-            args.mode,
-            args.soak,
-            args.output,
-            args.workers,
-            args.clients,
-            ["naive", "current"] if args.design == "both" else [args.design],
-            args.settle,
+            media.Options(
+                sessions=args.sessions,
+                seconds=args.seconds,
+                mode=args.mode,
+                designs=["naive", "current"] if args.design == "both" else [args.design],
+                settle=args.settle,
+                workers=args.workers,
+                clients=args.clients,
+                soak=args.soak,
+                output=args.output,
+            )
         )
     try:
         settings = Settings.load(

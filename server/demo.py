@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from server.store.checks import Check, NewCheck, create_check
+from server.models.check import Candidate, Check, NewCheck
+from server.store.checks import create_check
 from server.store.orgs import create_api_key, create_org
 from server.store.schema import organisations
 
@@ -38,8 +39,7 @@ async def seed_demo(engine: AsyncEngine, base_url: str) -> Demo:
         engine,
         org_id,
         NewCheck(
-            candidate_name="Alex Candidate",
-            candidate_email="alex@example.com",
+            candidate=Candidate(name="Alex Candidate", email="alex@example.com"),
             starts_at=starts_at,
             time_zone="Europe/Stockholm",
             duration_minutes=45,

@@ -8,12 +8,21 @@ class GreenroomError(Exception):
 
     status = 400
     code = "bad_request"
+    retry_after: int | None = None
+    """Seconds after which asking again may succeed (a `Retry-After` header)."""
 
     def __init__(self, message: str, *, code: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         if code is not None:
             self.code = code
+
+    def body(self) -> dict[str, dict[str, str]]:
+        """The one error shape every JSON answer has."""
+        return {"error": {"code": self.code, "message": self.message}}
+
+    def headers(self) -> dict[str, str]:
+        return {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
 
 
 class InvalidInput(GreenroomError):
@@ -35,6 +44,9 @@ class Unauthorized(GreenroomError):
     status = 401
     code = "unauthorized"
 
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": "Bearer"}
+
 
 class NotFound(GreenroomError):
     status = 404
@@ -51,7 +63,7 @@ class RetryLater(GreenroomError):
 
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)
-        self.retry_after = retry_after
+        self.retry_after: int | None = retry_after
 
 
 class Busy(RetryLater):

@@ -1,19 +1,21 @@
-"""Every piece of typed application state."""
+"""Every piece of typed application state. Sub-applications read it through
+`request.config_dict`, which sees the root application's state."""
 
 from __future__ import annotations
-
-import asyncio
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from server.checks.service import CheckService
 from server.config import Settings
-from server.media.peers import Peers
 from server.media.service import MediaService
+from server.media.session.peers import Peers
 
 settings_key = web.AppKey("settings", Settings)
 engine_key = web.AppKey("engine", AsyncEngine)
+media_key = web.AppKey("media", MediaService)
+"""Media sessions, in this process or in media workers."""
 peers_key = web.AppKey("peers", Peers)
 """This process's sessions; absent when media runs in workers."""
-media_key = web.AppKey("media", MediaService)
-fallback_lock_key = web.AppKey("fallback_lock", asyncio.Lock)
+checks_key = web.AppKey("checks", CheckService)
+"""The service layer."""

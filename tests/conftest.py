@@ -16,8 +16,9 @@ from aiortc import RTCPeerConnection
 
 from server.app import create_app
 from server.config import Settings
-from server.media.ice import restrict_host_addresses
-from server.store.checks import Check, NewCheck, create_check
+from server.media.rtc.internals import host_addresses
+from server.models.check import Candidate, Check, NewCheck
+from server.store.checks import create_check
 from server.store.db import create_engine, migrate
 from server.store.orgs import create_api_key, create_org
 
@@ -33,8 +34,7 @@ class Seeded:
 
 def new_check(**overrides: Any) -> NewCheck:
     values: dict[str, Any] = {
-        "candidate_name": "Test Candidate",
-        "candidate_email": "candidate@example.com",
+        "candidate": Candidate(name="Test Candidate", email="candidate@example.com"),
         "starts_at": datetime.now(UTC) + timedelta(hours=1),
         "time_zone": "Europe/Stockholm",
         "duration_minutes": 30,
@@ -63,9 +63,11 @@ def track_peer_connections() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def loopback_ice() -> None:
-    """The suite runs with only loopback (tests/isolated.sh), which aioice leaves out by default."""
-    restrict_host_addresses(("127.0.0.1",))
+def loopback_ice() -> Iterator[None]:
+    """The suite runs with only loopback (tests/isolated.sh), which aioice leaves out by default:
+    the client peers of every test gather on 127.0.0.1, as the app's sessions do."""
+    with host_addresses(("127.0.0.1",)):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -4,20 +4,23 @@ what comes back without decoding it, so the load generator costs far less than t
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import fractions
 import json
 import sys
 import time
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 import av
 import numpy as np
-from aiortc import MediaStreamTrack, RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc import MediaStreamTrack
 
-from server.media.ice import restrict_host_addresses
-from server.media.passthrough import EncodedFrame, ReceiverTap
+from server.bench.candidate import FakeCandidate
+from server.media.rtc.internals import host_addresses, on_keyframe_request
 
 FPS = 15
 WIDTH, HEIGHT = 640, 480
@@ -98,76 +101,16 @@ class EncodedTrack(MediaStreamTrack):
         return packet
 
 
-@dataclass
-class Candidate:
-    """One benchmark session, seen from the browser's side."""
-
-    index: int
-    loopback: bool
-    pc: RTCPeerConnection = field(init=False)
-    connected_at: float | None = None
-    metrics_at: list[float] = field(default_factory=list)
-    received_fps: list[float] = field(default_factory=list)
-    loopback_frames: int = 0
-    loopback_window: list[float] = field(default_factory=list)
-    verdict: bool = False
-    error: str = ""
-    first_metrics: asyncio.Event = field(default_factory=asyncio.Event)
-
-    def __post_init__(self) -> None:
-        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
-
-
-async def connect(
-    http: aiohttp.ClientSession, base_url: str, token: str, candidate: Candidate, media: Media
-) -> None:
-    pc = candidate.pc
-    direction = "sendrecv" if candidate.loopback else "sendonly"
+def candidate(media: Media, loopback: bool) -> FakeCandidate:
+    """A candidate sending the pre-encoded media, answering a keyframe request as a browser
+    does (its loop restarts at its keyframe), counting the loopback without decoding it."""
     video = EncodedTrack("video", media.video, VIDEO_CLOCK // FPS, VIDEO_CLOCK, FPS)
-    sender = pc.addTransceiver(video, direction).sender
-    sender._send_keyframe = video.restart  # type: ignore[method-assign]
-    pc.addTransceiver(
-        EncodedTrack("audio", media.audio, AUDIO_FRAME, AUDIO_RATE, AUDIO_RATE / AUDIO_FRAME),
-        direction,
-    )
-    channel = pc.createDataChannel("greenroom")
-
-    @channel.on("message")
-    def on_message(text: str) -> None:
-        message = json.loads(text)
-        if message["type"] == "ping":
-            channel.send(json.dumps({"type": "pong", "seq": message["seq"]}))
-        elif message["type"] == "metrics":
-            candidate.metrics_at.append(time.time())
-            candidate.first_metrics.set()
-            fps = message["video"].get("received_fps")
-            if fps is not None:
-                candidate.received_fps.append(fps)
-        elif message["type"] == "step":
-            channel.send(json.dumps({"type": "speakers", "heard": True}))
-        elif message["type"] == "verdict":
-            candidate.verdict = True
-
-    def count(frame: EncodedFrame) -> None:
-        candidate.loopback_frames += 1
-
-    @pc.on("track")
-    def on_track(track: MediaStreamTrack) -> None:
-        receiver = next(t.receiver for t in pc.getTransceivers() if t.receiver.track is track)
-        # Counted as they arrive, never decoded: the load generator stays cheap.
-        tap = ReceiverTap(receiver, count if track.kind == "video" else lambda frame: None)
-        tap.decode = False
-
-    await pc.setLocalDescription(await pc.createOffer())
-    async with http.post(
-        f"{base_url}/c/{token}/offer",
-        json={"sdp": pc.localDescription.sdp, "type": "offer"},
-    ) as response:
-        body = await response.json()
-        if response.status != 200:
-            raise RuntimeError(f"offer refused: {response.status} {body}")
-    await pc.setRemoteDescription(RTCSessionDescription(body["sdp"], "answer"))
-    candidate.connected_at = time.monotonic()
+    audio = EncodedTrack("audio", media.audio, AUDIO_FRAME, AUDIO_RATE, AUDIO_RATE / AUDIO_FRAME)
+    person = FakeCandidate(video, audio, decode_loopback=False, receive=loopback)
+    for transceiver in person.pc.getTransceivers():
+        if transceiver.sender.track is video:
+            on_keyframe_request(transceiver.sender, video.restart)
+    return person
 
 
 @dataclass(frozen=True)
@@ -181,41 +124,62 @@ class Plan:
     end_at: float
 
 
-async def run_plan(plan: Plan, media: Media) -> list[dict[str, Any]]:
-    people = [Candidate(i, plan.loopback) for i in range(len(plan.tokens))]
-    async with aiohttp.ClientSession() as http:
-        try:
-            for person, token in zip(people, plan.tokens, strict=True):
-                try:
-                    await connect(http, plan.base_url, token, person, media)
-                except Exception as exc:
-                    person.error = f"{type(exc).__name__}: {exc}"
-                # Candidates arrive one by one, not in one burst of offers.
-                await asyncio.sleep(0.05)
-            await asyncio.sleep(max(0.0, plan.start_at - time.time()))
-            at_start = [p.loopback_frames for p in people]
-            await asyncio.sleep(max(0.0, plan.end_at - time.time()))
-            return [
-                {
-                    "error": person.error,
-                    "metrics_at": [
-                        t for t in person.metrics_at if plan.start_at <= t <= plan.end_at
-                    ],
-                    "received_fps": person.received_fps[-8:],
-                    "loopback_frames": person.loopback_frames - before,
-                }
-                for person, before in zip(people, at_start, strict=True)
-            ]
-        finally:
-            await asyncio.gather(*(p.pc.close() for p in people), return_exceptions=True)
+@dataclass(frozen=True)
+class Seen:
+    """What one candidate saw in the measured window."""
+
+    error: str
+    metrics_at: list[float]
+    received_fps: list[float]
+    loopback_frames: int
+
+
+@contextlib.asynccontextmanager
+async def arriving(
+    http: aiohttp.ClientSession, base_url: str, tokens: list[str], media: Media, loopback: bool
+) -> AsyncIterator[list[tuple[FakeCandidate, str]]]:
+    """Candidates connecting one by one, not in one burst of offers; each with the error that
+    stopped it (or ""). All are closed on the way out."""
+    people: list[tuple[FakeCandidate, str]] = []
+    try:
+        for token in tokens:
+            person = candidate(media, loopback)
+            try:
+                await person.connect(http, token, base_url)
+                people.append((person, ""))
+            except Exception as exc:
+                people.append((person, f"{type(exc).__name__}: {exc}"))
+            await asyncio.sleep(0.05)
+        yield people
+    finally:
+        await asyncio.gather(*(p.close() for p, _ in people), return_exceptions=True)
+
+
+async def run_plan(plan: Plan, media: Media) -> list[Seen]:
+    async with (
+        aiohttp.ClientSession() as http,
+        arriving(http, plan.base_url, plan.tokens, media, plan.loopback) as people,
+    ):
+        await asyncio.sleep(max(0.0, plan.start_at - time.time()))
+        at_start = [p.received["video"] for p, _ in people]
+        await asyncio.sleep(max(0.0, plan.end_at - time.time()))
+        return [
+            Seen(
+                error=error,
+                metrics_at=[t for t in person.metrics_at if plan.start_at <= t <= plan.end_at],
+                received_fps=person.received_fps[-8:],
+                loopback_frames=person.received["video"] - before,
+            )
+            for (person, error), before in zip(people, at_start, strict=True)
+        ]
 
 
 def main() -> None:
     """`python -m server.bench.load`: a Plan as JSON on stdin, the candidates' figures on stdout."""
     plan = Plan(**json.load(sys.stdin))
-    restrict_host_addresses(("127.0.0.1",))
-    results = asyncio.run(run_plan(plan, encode_media()))
-    json.dump(results, sys.stdout)
+    with host_addresses(("127.0.0.1",)):
+        seen = asyncio.run(run_plan(plan, encode_media()))
+    json.dump([dataclasses.asdict(s) for s in seen], sys.stdout)
 
 
 if __name__ == "__main__":

@@ -1,23 +1,18 @@
 """`greenroom bench media`: N concurrent checks against a server started the way users start it.
 
-Prints one table and writes the same figures as JSON. Server CPU and memory come from /proc
-(`procfs.py`); everything else is what the candidates saw.
+Prints one table, and with `--output` writes the same figures as JSON. Server CPU and memory
+come from /proc (`procfs.py`); everything else is what the candidates saw (`load.py`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import json
-import os
-import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,98 +20,45 @@ from typing import Any
 
 import aiohttp
 
-from server.bench.load import FPS, Candidate, Media, Plan, connect, encode_media
+from server.bench.load import Media, Plan, Seen, arriving, encode_media
 from server.bench.procfs import cpu_seconds, rss_mb
-from server.media.ice import restrict_host_addresses
+from server.bench.report import Report, judge, table
+from server.bench.server import Server, running_server
+from server.media.rtc.internals import host_addresses
 
-GREENROOM = str(Path(sys.executable).parent / "greenroom")
-# Conditions every session must meet (issue: media capacity).
-MIN_METRICS_RATE = 1.9
-MAX_LAG_P99_MS = 250.0
-MIN_FPS_SHARE = 0.9
 LOAD_START_SECONDS = 2.5
+"""Encoding the media and connecting take a few seconds before the window can start."""
 
 
 @dataclass(frozen=True)
-class Report:
-    design: str
-    mode: str
-    sessions: int
+class Options:
+    sessions: list[int]
+    """One run per N."""
     seconds: float
-    connected: int
-    failures: int
-    server_core_s_per_session_s: float
-    server_cpu_pct: float
-    rss_idle_mb: float
-    rss_per_session_mb: float
-    metrics_rate_min: float
-    metrics_lag_p99_ms: float
-    received_fps_min: float
-    loopback_fps_min: float | None
-    sessions_meeting_all: int
-
-    @property
-    def ok(self) -> bool:
-        return self.failures == 0 and self.sessions_meeting_all == self.sessions
-
-
-@dataclass(frozen=True)
-class Server:
-    base_url: str
-    api_key: str
-    process: subprocess.Popen[bytes]
+    """Measured seconds per run."""
+    mode: str
+    """full: the loopback comes back and is counted; analysis: candidates only send."""
+    designs: list[str]
+    """current, naive (one process that decodes and re-encodes), or both side by side."""
+    settle: float
+    """Seconds after the last candidate connects before measuring."""
+    workers: int
+    """The server's media workers."""
+    clients: int
+    """Load-generator processes."""
+    soak: int = 0
+    """Connect/disconnect cycles of one candidate, after the runs."""
+    output: Path | None = None
+    """Where to write the figures as JSON, if anywhere."""
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@contextlib.contextmanager
-def running_server(
-    sessions: int, workers: int, workdir: Path, loopback: str = "passthrough"
-) -> Iterator[Server]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "GREENROOM_DATABASE_URL": f"sqlite:///{workdir / 'bench.db'}",
-        "GREENROOM_PORT": str(port),
+def bench_settings(sessions: int, workers: int, loopback: str) -> dict[str, str]:
+    return {
         "GREENROOM_MAX_SESSIONS": str(sessions + 4),
         "GREENROOM_MEDIA_WORKERS": str(workers),
         "GREENROOM_LOOPBACK": loopback,
-        "GREENROOM_ICE_ADDRESSES": "127.0.0.1",
         "GREENROOM_LOG_LEVEL": "WARNING",
     }
-    base_url = f"http://127.0.0.1:{port}"
-    subprocess.run([GREENROOM, "migrate"], env=env, check=True, capture_output=True)
-    created = subprocess.run(
-        [GREENROOM, "org", "create", "Bench", "--origin", base_url],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    api_key = json.loads(created.stdout)["api_key"]
-    with (workdir / "server.log").open("wb") as log:
-        process = subprocess.Popen([GREENROOM, "serve"], env=env, stdout=log, stderr=log)
-    try:
-        yield Server(base_url, api_key, process)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-async def wait_healthy(http: aiohttp.ClientSession, base_url: str) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        with contextlib.suppress(aiohttp.ClientError):
-            async with http.get(base_url + "/healthz") as response:
-                if response.status == 200:
-                    return
-        await asyncio.sleep(0.1)
-    raise RuntimeError("the server did not start")
 
 
 async def create_checks(http: aiohttp.ClientSession, server: Server, count: int) -> list[str]:
@@ -141,64 +83,7 @@ async def create_checks(http: aiohttp.ClientSession, server: Server, count: int)
     return tokens
 
 
-@contextlib.asynccontextmanager
-async def candidates(
-    http: aiohttp.ClientSession, server: Server, tokens: list[str], loopback: bool, media: Media
-) -> AsyncIterator[list[Candidate]]:
-    people = [Candidate(i, loopback) for i in range(len(tokens))]
-    try:
-        for person, token in zip(people, tokens, strict=True):
-            try:
-                await connect(http, server.base_url, token, person, media)
-            except Exception as exc:
-                person.error = f"{type(exc).__name__}: {exc}"
-            # Candidates arrive one by one, not in one burst of offers.
-            await asyncio.sleep(0.05)
-        yield people
-    finally:
-        await asyncio.gather(*(p.pc.close() for p in people), return_exceptions=True)
-
-
-def p99(values: list[float]) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
-
-
-def judge(people: list[dict[str, Any]], seconds: float, loopback: bool) -> dict[str, Any]:
-    rates, lags, received, looped, meeting = [], [], [], [], 0
-    for person in people:
-        arrivals = person["metrics_at"]
-        rate = len(arrivals) / seconds
-        gaps = [later - earlier for earlier, later in itertools.pairwise(arrivals)]
-        # Lateness against the session's own rhythm (4 Hz while measuring, slower after).
-        nominal = statistics.median(gaps) if gaps else 0.0
-        lag = [max(0.0, 1000 * (gap - nominal)) for gap in gaps]
-        fps = statistics.median(person["received_fps"]) if person["received_fps"] else 0.0
-        loop_fps = person["loopback_frames"] / seconds
-        rates.append(rate)
-        lags += lag
-        received.append(fps)
-        looped.append(loop_fps)
-        good = (
-            not person["error"]
-            and rate >= MIN_METRICS_RATE
-            and p99(lag) <= MAX_LAG_P99_MS
-            and fps >= MIN_FPS_SHARE * FPS
-            and (not loopback or loop_fps >= MIN_FPS_SHARE * FPS)
-        )
-        meeting += good
-    return {
-        "metrics_rate_min": round(min(rates, default=0.0), 2),
-        "metrics_lag_p99_ms": round(p99(lags), 1),
-        "received_fps_min": round(min(received, default=0.0), 1),
-        "loopback_fps_min": round(min(looped, default=0.0), 1) if loopback else None,
-        "sessions_meeting_all": meeting,
-    }
-
-
-async def generate_load(plans: list[Plan]) -> list[dict[str, Any]]:
+async def generate_load(plans: list[Plan]) -> list[Seen]:
     """One load-generator process per plan: a single Python process would hit its own GIL."""
     processes = [
         await asyncio.create_subprocess_exec(
@@ -216,30 +101,25 @@ async def generate_load(plans: list[Plan]) -> list[dict[str, Any]]:
             for p, plan in zip(processes, plans, strict=True)
         )
     )
-    people: list[dict[str, Any]] = []
-    for stdout, _ in outputs:
-        people += json.loads(stdout)
-    return people
+    return [Seen(**seen) for stdout, _ in outputs for seen in json.loads(stdout)]
 
 
-async def run(
-    design: str,
-    sessions: int,
-    seconds: float,
-    mode: str,
-    workers: int,
-    clients: int,
-    settle: float,
-    workdir: Path,
-) -> Report:
+async def run(design: str, sessions: int, options: Options, workdir: Path) -> Report:
     """One run. The naive design is aiortc's example server: one process, decode, re-encode."""
+    seconds, mode, workers, clients = (
+        options.seconds,
+        options.mode,
+        options.workers,
+        options.clients,
+    )
+    settle = options.settle
     loopback = mode == "full"
     naive = design == "naive"
-    with running_server(
-        sessions, 0 if naive else workers, workdir, "reencode" if naive else "passthrough"
-    ) as server:
+    settings = bench_settings(
+        sessions, 0 if naive else workers, "reencode" if naive else "passthrough"
+    )
+    with running_server(workdir, settings) as server:
         async with aiohttp.ClientSession() as http:
-            await wait_healthy(http, server.base_url)
             tokens = await create_checks(http, server, sessions)
         await asyncio.sleep(1.0)
         pid = server.process.pid
@@ -260,7 +140,7 @@ async def run(
         rss_load = rss_mb(pid)
         people = await load
     figures = judge(people, seconds, loopback)
-    connected = sum(1 for p in people if not p["error"] and p["metrics_at"])
+    connected = sum(1 for p in people if not p.error and p.metrics_at)
     return Report(
         design=design,
         mode=mode,
@@ -272,28 +152,28 @@ async def run(
         server_cpu_pct=round(100 * (cpu_end - cpu_start) / seconds, 1),
         rss_idle_mb=round(rss_idle, 1),
         rss_per_session_mb=round((rss_load - rss_idle) / sessions, 1),
-        **figures,
+        **asdict(figures),
     )
 
 
 async def soak(cycles: int, media: Media, workdir: Path) -> dict[str, Any]:
     """Connect and disconnect one candidate `cycles` times; memory must come back down."""
-    with running_server(1, 0, workdir) as server:
+    with running_server(workdir, bench_settings(1, 0, "passthrough")) as server:
         async with aiohttp.ClientSession() as http:
-            await wait_healthy(http, server.base_url)
             token = (await create_checks(http, server, 1))[0]
             pid = server.process.pid
             # Warm up once, so that one-off imports and caches count as idle.
-            async with candidates(http, server, [token], True, media):
+            async with arriving(http, server.base_url, [token], media, True):
                 await asyncio.sleep(2.0)
             await asyncio.sleep(1.0)
             rss_idle = rss_mb(pid)
             failures = 0
             for _ in range(cycles):
-                async with candidates(http, server, [token], True, media) as people:
+                async with arriving(http, server.base_url, [token], media, True) as people:
+                    person, error = people[0]
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(people[0].first_metrics.wait(), 10)
-                    failures += not people[0].metrics_at or bool(people[0].error)
+                        await asyncio.wait_for(person.first_metrics.wait(), 10)
+                    failures += not person.metrics_at or bool(error)
             await asyncio.sleep(2.0)
             rss_after = rss_mb(pid)
     return {
@@ -305,69 +185,31 @@ async def soak(cycles: int, media: Media, workdir: Path) -> dict[str, Any]:
     }
 
 
-COLUMNS = [
-    ("design", "design"),
-    ("mode", "mode"),
-    ("sessions", "N"),
-    ("failures", "fail"),
-    ("server_core_s_per_session_s", "core-s/s·session"),
-    ("server_cpu_pct", "server CPU %"),
-    ("rss_per_session_mb", "MB/session"),
-    ("metrics_rate_min", "metrics/s min"),
-    ("metrics_lag_p99_ms", "lag p99 ms"),
-    ("received_fps_min", "recv fps min"),
-    ("loopback_fps_min", "loop fps min"),
-    ("sessions_meeting_all", "meeting all"),
-]
-
-
-def table(reports: list[Report]) -> str:
-    rows = [[title for _, title in COLUMNS]]
-    for report in reports:
-        values = asdict(report)
-        rows.append(["-" if values[key] is None else str(values[key]) for key, _ in COLUMNS])
-    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
-    return "\n".join(
-        "  ".join(cell.rjust(w) for cell, w in zip(row, widths, strict=True)) for row in rows
-    )
-
-
-def main(
-    sessions: list[int],
-    seconds: float,
-    mode: str,
-    soak_cycles: int,
-    output: Path,
-    workers: int,
-    clients: int,
-    designs: list[str],
-    settle: float,
-) -> int:
-    # Server and candidates share this machine: media stays on loopback, as in the tests.
-    restrict_host_addresses(("127.0.0.1",))
+def main(options: Options) -> int:
     media = encode_media()
     reports: list[Report] = []
     results: dict[str, Any] = {
-        "workers": workers,
-        "load_processes": clients,
-        "settle_seconds": settle,
+        "workers": options.workers,
+        "load_processes": options.clients,
+        "settle_seconds": options.settle,
         "runs": [],
     }
-    for count in sessions:
-        for design in designs:
+    # Server and candidates share this machine: media stays on loopback, as in the tests.
+    with host_addresses(("127.0.0.1",)):
+        for count in options.sessions:
+            for design in options.designs:
+                with tempfile.TemporaryDirectory() as workdir:
+                    report = asyncio.run(run(design, count, options, Path(workdir)))
+                reports.append(report)
+                results["runs"].append({**asdict(report), "ok": report.ok})
+                print(table(reports[-1:]), flush=True)
+        if options.soak:
             with tempfile.TemporaryDirectory() as workdir:
-                report = asyncio.run(
-                    run(design, count, seconds, mode, workers, clients, settle, Path(workdir))
-                )
-            reports.append(report)
-            results["runs"].append({**asdict(report), "ok": report.ok})
-            print(table(reports[-1:]), flush=True)
-    if soak_cycles:
-        with tempfile.TemporaryDirectory() as workdir:
-            results["soak"] = asyncio.run(soak(soak_cycles, media, Path(workdir)))
-        print("soak:", json.dumps(results["soak"]))
+                results["soak"] = asyncio.run(soak(options.soak, media, Path(workdir)))
+            print("soak:", json.dumps(results["soak"]))
     print()
     print(table(reports))
-    output.write_text(json.dumps(results, indent=2))
-    print(f"written to {output}")
+    if options.output is not None:
+        options.output.write_text(json.dumps(results, indent=2))
+        print(f"written to {options.output}")
     return 0 if all(r.ok for r in reports if r.design == "current") else 1

@@ -1,12 +1,13 @@
-"""What the HTTP handlers need from the media side, whether it runs in this process or in
-media workers (`workers.py`)."""
+"""What the rest of the server needs from the media side, whether it runs in this process
+(`session/peers.py`) or in media worker processes (`workers/pool.py`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Protocol
 
-from server.media.offer import Offer
+from server.media.rtc.sdp import Offer
+from server.models.result import Browser
 
 
 @dataclass(frozen=True)
@@ -16,7 +17,7 @@ class Answer:
 
 
 class MediaService(Protocol):
-    async def answer(self, check_id: str, offer: Offer, browser: dict[str, str]) -> Answer:
+    async def answer(self, check_id: str, offer: Offer, browser: Browser) -> Answer:
         """Start a session for the check (replacing a live one) and return the answer SDP."""
         ...
 

@@ -8,28 +8,30 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from server.store.checks import Check, CheckStatus, check_from_row, set_status
-from server.store.schema import attempts, checks
+from server.models.check import Check, CheckStatus
+from server.models.result import Result
+from server.store.checks import check_from_row, set_status
+from server.store.schema import STATUS_COLUMNS, attempts, checks
 
-CHECK_NAMES = ("camera", "lighting", "microphone", "speakers", "network")
 
-
-async def record_attempt(engine: AsyncEngine, result: dict[str, Any]) -> None:
+async def record_attempt(engine: AsyncEngine, result: Result) -> None:
     """Store a finished attempt and move its check to the attempt's verdict, atomically."""
-    outcomes = result["checks"]
     async with engine.begin() as conn:
         await conn.execute(
             attempts.insert().values(
-                id=result["attempt_id"],
-                check_id=result["check_id"],
-                started_at=datetime.fromisoformat(result["started_at"]),
-                finished_at=datetime.fromisoformat(result["finished_at"]),
-                overall=result["overall"],
-                result=result,
-                **{f"{name}_status": outcomes[name]["status"] for name in CHECK_NAMES},
+                id=result.attempt_id,
+                check_id=result.check_id,
+                started_at=result.started_at,
+                finished_at=result.finished_at,
+                overall=result.overall.value,
+                result=result.model_dump(mode="json"),
+                **{
+                    column: getattr(result.checks, name).status.value
+                    for name, column in STATUS_COLUMNS.items()
+                },
             )
         )
-        await set_status(conn, result["check_id"], CheckStatus(result["overall"]))
+        await set_status(conn, result.check_id, CheckStatus(result.overall.value))
 
 
 async def settle_status(engine: AsyncEngine, check_id: str) -> None:
@@ -55,7 +57,7 @@ async def attempts_since(engine: AsyncEngine, check_id: str, since: datetime) ->
 
 async def check_with_latest_result(
     engine: AsyncEngine, org_id: str, check_id: str
-) -> tuple[Check, dict[str, Any] | None] | None:
+) -> tuple[Check, Result | None] | None:
     """The organisation's check and its latest result, read in one statement: the status and
     the result then always belong together, even while a verdict is being stored."""
     latest = _latest(attempts.c.result, check_id).scalar_subquery().label("latest_result")
@@ -66,14 +68,19 @@ async def check_with_latest_result(
         return None
     values = dict(row)
     result = values.pop("latest_result")
-    return check_from_row(values), result
+    return check_from_row(values), None if result is None else result_from_row(result)
 
 
-async def latest_result(engine: AsyncEngine, check_id: str) -> dict[str, Any] | None:
+async def latest_result(engine: AsyncEngine, check_id: str) -> Result | None:
     async with engine.connect() as conn:
         query = _latest(attempts.c.result, check_id)
-        result: dict[str, Any] | None = (await conn.execute(query)).scalar_one_or_none()
-    return result
+        result = (await conn.execute(query)).scalar_one_or_none()
+    return None if result is None else result_from_row(result)
+
+
+def result_from_row(stored: dict[str, Any]) -> Result:
+    # Our own JSON: the lax mode reads its enums and timestamps back from their strings.
+    return Result.model_validate(stored, strict=False)
 
 
 def _latest(column: sa.ColumnElement[Any], check_id: str) -> sa.Select[Any]:

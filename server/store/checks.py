@@ -2,71 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from server.store.ids import new_id, new_token
+from server.ids import new_id, new_token
+from server.models.check import Check, CheckStatus, NewCheck
 from server.store.schema import checks
 
 # A candidate may come back shortly after the interview (e.g. to re-join a dropped call).
 TOKEN_GRACE = timedelta(hours=12)
 
 
-class CheckStatus(StrEnum):
-    NOT_STARTED = "not_started"
-    IN_PROGRESS = "in_progress"
-    READY = "ready"
-    WARNINGS = "warnings"
-    NOT_READY = "not_ready"
-
-
-@dataclass(frozen=True)
-class NewCheck:
-    """A check as a recruiter or vendor describes it, already validated."""
-
-    candidate_name: str
-    candidate_email: str
-    starts_at: datetime
-    time_zone: str
-    duration_minutes: int
-    title: str
-    locale: str
-    agenda: list[str] = field(default_factory=list)
-    interviewers: list[str] = field(default_factory=list)
-    join_url: str | None = None
-
-
-@dataclass(frozen=True)
-class Check:
-    id: str
-    org_id: str
-    token: str
-    token_expires_at: datetime
-    candidate_name: str
-    candidate_email: str
-    starts_at: datetime
-    time_zone: str
-    duration_minutes: int
-    title: str
-    agenda: list[str]
-    interviewers: list[str]
-    join_url: str | None
-    locale: str
-    status: CheckStatus
-    created_at: datetime
-    updated_at: datetime
-
-
 def check_from_row(row: RowMapping | dict[str, Any]) -> Check:
-    values = dict(row)
-    values["status"] = CheckStatus(values["status"])
-    return Check(**values)
+    # Our own rows: the lax mode reads the status and the locale from their stored strings.
+    return Check.model_validate(dict(row), strict=False)
 
 
 async def create_check(engine: AsyncEngine, org_id: str, new: NewCheck) -> Check:
@@ -77,10 +30,19 @@ async def create_check(engine: AsyncEngine, org_id: str, new: NewCheck) -> Check
         "org_id": org_id,
         "token": new_token(),
         "token_expires_at": ends_at + TOKEN_GRACE,
+        "candidate_name": new.candidate.name,
+        "candidate_email": new.candidate.email,
+        "starts_at": new.starts_at,
+        "time_zone": new.time_zone,
+        "duration_minutes": new.duration_minutes,
+        "title": new.title,
+        "agenda": new.agenda,
+        "interviewers": new.interviewers,
+        "join_url": new.join_url,
+        "locale": new.locale,
         "status": CheckStatus.NOT_STARTED.value,
         "created_at": now,
         "updated_at": now,
-        **new.__dict__,
     }
     async with engine.begin() as conn:
         await conn.execute(checks.insert().values(**values))

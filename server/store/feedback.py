@@ -2,33 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from server.models.feedback import Feedback
 from server.store.schema import attempts
-
-
-@dataclass(frozen=True)
-class Feedback:
-    attempt_id: str
-    """The attempt the candidate had just finished when they answered."""
-    ease: int
-    """1 (hard) to 5 (easy)."""
-    comment: str | None
-    """Their own words, at most 1000 characters; None when they wrote nothing."""
-    at: datetime
-    """When they answered (the latest answer replaces an earlier one)."""
-
-    def as_json(self) -> dict[str, object]:
-        return {
-            "attempt_id": self.attempt_id,
-            "ease": self.ease,
-            "comment": self.comment,
-            "at": self.at.isoformat(),
-        }
 
 
 async def record_feedback(engine: AsyncEngine, check_id: str, feedback: Feedback) -> bool:

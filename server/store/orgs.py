@@ -5,14 +5,14 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from server.store.ids import hash_api_key, new_api_key, new_id
+from server.ids import hash_api_key, new_api_key, new_id
+from server.models.org import Organisation
 from server.store.schema import api_keys, organisations
 
 MAX_ORIGIN_CHARS = 300
@@ -28,13 +28,6 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 
 class InvalidOrigin(ValueError):
     """Not an origin like https://vendor.example or http://localhost:8080."""
-
-
-@dataclass(frozen=True)
-class Organisation:
-    id: str
-    name: str
-    allowed_origins: tuple[str, ...]
 
 
 def parse_origin(text: str) -> str:

@@ -8,6 +8,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
+from server.models.result import CHECK_NAMES
+
 metadata = sa.MetaData(
     naming_convention={
         "ix": "ix_%(table_name)s_%(column_0_name)s",
@@ -91,6 +93,9 @@ checks = sa.Table(
     sa.Column("updated_at", UTCDateTime, nullable=False),
 )
 
+STATUS_COLUMNS = {name: f"{name}_status" for name in CHECK_NAMES if name != "browser"}
+"""Check name -> the attempts column holding its status."""
+
 attempts = sa.Table(
     "attempts",
     metadata,
@@ -105,11 +110,8 @@ attempts = sa.Table(
     sa.Column("started_at", UTCDateTime, nullable=False),
     sa.Column("finished_at", UTCDateTime, nullable=False),
     sa.Column("overall", sa.String(16), nullable=False),
-    sa.Column("camera_status", sa.String(8), nullable=False),
-    sa.Column("lighting_status", sa.String(8), nullable=False),
-    sa.Column("microphone_status", sa.String(8), nullable=False),
-    sa.Column("speakers_status", sa.String(8), nullable=False),
-    sa.Column("network_status", sa.String(8), nullable=False),
+    # One status column per check, for queries over many attempts (the browser's always passes).
+    *(sa.Column(column, sa.String(8), nullable=False) for column in STATUS_COLUMNS.values()),
     sa.Column("result", sa.JSON, nullable=False),
     # The candidate's answer to "How easy was it to get ready?", given after the attempt: kept
     # beside the result, not in it, because the result is sent on (postMessage, webhooks) as

@@ -1,13 +1,15 @@
-"""Reading request bodies within a size limit."""
+"""Request bodies: read within their model's size limit, then validated by the model."""
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from typing import TypeVar
 
 from aiohttp import web
 
-from server.errors import InvalidInput, MalformedRequest, PayloadTooLarge
+from server.errors import PayloadTooLarge
+from server.models.base import Body, decode
+
+B = TypeVar("B", bound=Body)
 
 
 async def read_limited(request: web.Request, limit: int) -> bytes:
@@ -22,13 +24,8 @@ async def read_limited(request: web.Request, limit: int) -> bytes:
     return bytes(body)
 
 
-async def read_json_object(request: web.Request, limit: int) -> dict[str, Any]:
-    body = await read_limited(request, limit)
-    try:
-        data = json.loads(body)
-    # RecursionError: deeply nested arrays are valid JSON that Python's parser cannot hold.
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise MalformedRequest("body is not valid JSON") from exc
-    if not isinstance(data, dict):
-        raise InvalidInput("body must be a JSON object")
-    return data
+async def read_body(request: web.Request, model: type[B]) -> B:
+    """The body as `model`: 413 past its `max_bytes`, 400 when it is not JSON, 422 (with the
+    model's `error_code`) when it has the wrong shape."""
+    raw = await read_limited(request, model.max_bytes)
+    return decode(model, raw, code=model.error_code)

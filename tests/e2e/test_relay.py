@@ -22,7 +22,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page, async_playwright, expect
 
 from server.config import Settings
-from server.media.turn import ice_servers_for_browser, turn_credentials
+from server.media.rtc.turn import ice_servers_for_browser, turn_credentials
 from tests.e2e.conftest import (
     ARTIFACTS,
     MediaFiles,
@@ -122,7 +122,9 @@ def page_credential(coturn: Coturn, now: datetime) -> tuple[str, str]:
     """The TURN username and password a check page would be given at `now`."""
     settings = Settings(turn_urls=coturn.urls, turn_secret=coturn.secret)
     turn = ice_servers_for_browser(settings, now, "e2e-relay")[-1]
-    return turn["username"], turn["credential"]
+    assert turn.username is not None
+    assert turn.credential is not None
+    return turn.username, turn.credential
 
 
 @pytest.mark.parametrize("transport", ["udp", "tcp"])

@@ -8,6 +8,7 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 
 from server.keys import engine_key
+from server.models.check import Candidate
 from server.store.checks import create_check
 from server.store.orgs import create_org
 from tests.conftest import Seeded, new_check
@@ -25,7 +26,7 @@ async def test_info_has_everything_the_page_shows(client: Client) -> None:
         engine,
         org.id,
         new_check(
-            candidate_name="Åsa Öberg",
+            candidate=Candidate(name="Åsa Öberg", email="asa@example.com"),
             starts_at=starts,
             time_zone="Europe/Stockholm",
             duration_minutes=45,

@@ -9,12 +9,13 @@ from aiohttp.test_utils import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from server.bench.candidate import FakeCandidate
+from server.checks.service import MAX_FALLBACKS_PER_MINUTE
 from server.keys import peers_key
-from server.web.candidate import MAX_FALLBACKS_PER_MINUTE
 from tests.conftest import Seeded
-from tests.support.peer import ClientPeer, PictureTrack, SoundTrack
+from tests.support.peer import PictureTrack, SoundTrack
 from tests.support.synthetic import speech_like, uniform
-from tests.unit.test_fallback import body
+from tests.unit.test_local_result import body
 
 
 async def stored(client: TestClient[Any, Any], seeded: Seeded) -> dict[str, Any]:
@@ -83,7 +84,7 @@ async def test_concurrent_requests_cannot_slip_past_the_limit(
 async def test_a_session_still_connecting_for_the_check_is_ended(
     client: TestClient[Any, Any], seeded: Seeded
 ) -> None:
-    peer = ClientPeer(PictureTrack([uniform(120, seed=0)]), SoundTrack(speech_like(1.0)))
+    peer = FakeCandidate(PictureTrack([uniform(120, seed=0)]), SoundTrack(speech_like(1.0)))
     try:
         # The offer is answered, but this peer never applies the answer: ICE never comes up.
         response = await client.post(f"/c/{seeded.check.token}/offer", json=await peer.offer())
@@ -101,7 +102,7 @@ async def test_a_session_still_connecting_for_the_check_is_ended(
 async def test_a_check_running_over_webrtc_is_left_alone(
     client: TestClient[Any, Any], seeded: Seeded
 ) -> None:
-    peer = ClientPeer(PictureTrack([uniform(120, seed=0)]), SoundTrack(speech_like(1.0)))
+    peer = FakeCandidate(PictureTrack([uniform(120, seed=0)]), SoundTrack(speech_like(1.0)))
     try:
         await peer.connect(client, seeded.check.token)
         await peer.next_message("metrics", within=10)

@@ -11,11 +11,14 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from server.keys import engine_key
-from server.store.checks import Check, create_check
+from server.models.check import Check
+from server.models.feedback import MAX_COMMENT_CHARS, FeedbackAnswer
+from server.store.checks import create_check
 from server.store.orgs import create_org
-from server.web.feedback import MAX_COMMENT_CHARS, MAX_FEEDBACK_BYTES
 from tests.conftest import Seeded, new_check
-from tests.unit.test_fallback import body as local_check
+from tests.unit.test_local_result import body as local_check
+
+MAX_FEEDBACK_BYTES = FeedbackAnswer.max_bytes
 
 Client = TestClient[Any, Any]
 

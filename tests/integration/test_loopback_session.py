@@ -6,9 +6,10 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
+from server.bench.candidate import FakeCandidate
 from server.keys import peers_key
 from tests.conftest import Seeded
-from tests.support.peer import ClientPeer, PictureTrack, SoundTrack
+from tests.support.peer import PictureTrack, SoundTrack
 from tests.support.synthetic import scene, silence, speech_like, uniform
 
 
@@ -17,7 +18,7 @@ def pictures(center: float, border: float) -> list[Any]:
 
 
 async def run_check(
-    client: TestClient[Any, Any], seeded: Seeded, peer: ClientPeer
+    client: TestClient[Any, Any], seeded: Seeded, peer: FakeCandidate
 ) -> dict[str, Any]:
     await peer.connect(client, seeded.check.token)
     verdict = await peer.next_message("verdict")
@@ -28,7 +29,7 @@ async def test_session_loops_media_back_streams_metrics_and_stores_the_attempt(
     client: TestClient[Any, Any], seeded: Seeded
 ) -> None:
     video = PictureTrack([uniform(130, seed=i) for i in range(8)])
-    peer = ClientPeer(video, SoundTrack(speech_like(3.0)))
+    peer = FakeCandidate(video, SoundTrack(speech_like(3.0)))
     try:
         await peer.connect(client, seeded.check.token)
         first = await peer.next_message("metrics", within=10)
@@ -62,7 +63,7 @@ async def test_session_loops_media_back_streams_metrics_and_stores_the_attempt(
 async def test_dark_room_and_silent_microphone_fail(
     client: TestClient[Any, Any], seeded: Seeded
 ) -> None:
-    peer = ClientPeer(PictureTrack(pictures(25, 25)), SoundTrack(silence(1.0)))
+    peer = FakeCandidate(PictureTrack(pictures(25, 25)), SoundTrack(silence(1.0)))
     try:
         result = await run_check(client, seeded, peer)
     finally:
@@ -73,7 +74,7 @@ async def test_dark_room_and_silent_microphone_fail(
 
 
 async def test_leaving_closes_the_session(client: TestClient[Any, Any], seeded: Seeded) -> None:
-    peer = ClientPeer(PictureTrack(pictures(130, 130)), SoundTrack(speech_like(1.0)))
+    peer = FakeCandidate(PictureTrack(pictures(130, 130)), SoundTrack(speech_like(1.0)))
     await peer.connect(client, seeded.check.token)
     await peer.next_message("metrics", within=10)
     peers = client.app[peers_key]

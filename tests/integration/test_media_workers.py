@@ -13,11 +13,12 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from server.app import create_app
+from server.bench.candidate import FakeCandidate
 from server.config import Settings
 from server.keys import media_key
-from server.media.workers import WorkerPool
+from server.media.workers.pool import WorkerPool
 from tests.conftest import AiohttpClient, Seeded
-from tests.support.peer import ClientPeer, PictureTrack, SoundTrack
+from tests.support.peer import PictureTrack, SoundTrack
 from tests.support.synthetic import speech_like, uniform
 
 
@@ -28,8 +29,8 @@ async def workers_client(aiohttp_client: AiohttpClient, settings: Settings) -> T
     return test_client
 
 
-def peer() -> ClientPeer:
-    return ClientPeer(
+def peer() -> FakeCandidate:
+    return FakeCandidate(
         PictureTrack([uniform(130, seed=i) for i in range(8)]), SoundTrack(speech_like(2.0))
     )
 

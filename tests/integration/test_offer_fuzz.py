@@ -15,10 +15,11 @@ from aiohttp.test_utils import TestClient
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from server.bench.candidate import FakeCandidate
 from server.keys import peers_key
-from server.media.offer import parse_offer
+from server.media.rtc.sdp import parse_offer
 from tests.conftest import Seeded
-from tests.support.peer import ClientPeer, PictureTrack, SoundTrack
+from tests.support.peer import PictureTrack, SoundTrack
 from tests.support.synthetic import speech_like, uniform
 
 Client = TestClient[Any, Any]
@@ -36,7 +37,7 @@ def real_offer() -> str:
     """An offer as an aiortc client peer writes it, made once: the seed of every SDP mutation."""
 
     async def make() -> str:
-        peer = ClientPeer(PictureTrack([uniform(130)]), SoundTrack(speech_like(1.0)))
+        peer = FakeCandidate(PictureTrack([uniform(130)]), SoundTrack(speech_like(1.0)))
         try:
             return (await peer.offer())["sdp"]
         finally:
@@ -75,7 +76,7 @@ async def post_and_check(target: Target, body: bytes) -> int:
             assert response.status == 200
             assert payload["type"] == "answer"
             # Only an offer that passes validation may start a session.
-            parse_offer(json.loads(body))
+            parse_offer(json.loads(body)["sdp"])
     finally:
         await peers.close_all()
     assert len(peers) == 0
@@ -207,7 +208,7 @@ async def test_a_mutated_real_offer_is_answered_or_refused_cleanly(
 
 async def test_the_unmutated_seed_is_answered(target: Target, real_offer: str) -> None:
     """Keeps the mutation test honest: its seed is an offer the server accepts."""
-    parse_offer({"sdp": real_offer, "type": "offer"})
+    parse_offer(real_offer)
     response = await target.client.post(
         f"/c/{target.token}/offer", json={"sdp": real_offer, "type": "offer"}
     )

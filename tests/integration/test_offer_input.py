@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
+from server.bench.candidate import FakeCandidate
 from server.keys import peers_key
 from tests.conftest import Seeded
-from tests.support.peer import ClientPeer, PictureTrack, SoundTrack
+from tests.support.peer import PictureTrack, SoundTrack
 from tests.support.synthetic import speech_like, uniform
 
 Client = TestClient[Any, Any]
@@ -71,7 +72,7 @@ async def test_bad_offers_get_the_error_object(
 async def test_an_offer_that_arrives_in_pieces_is_read_whole(
     client: Client, seeded: Seeded
 ) -> None:
-    peer = ClientPeer(PictureTrack([uniform(130)]), SoundTrack(speech_like(1.0)))
+    peer = FakeCandidate(PictureTrack([uniform(130)]), SoundTrack(speech_like(1.0)))
     try:
         body = json.dumps(await peer.offer()).encode()
 

@@ -13,23 +13,26 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 
 from server.app import create_app
+from server.bench.candidate import FakeCandidate
 from server.config import Settings
 from server.keys import peers_key
-from server.media.passthrough import (
+from server.media.rtc.passthrough import (
     MAX_AUDIO_FRAMES,
     MAX_VIDEO_FRAMES,
     EncodedFrame,
     PacketLoopback,
+    Passthrough,
 )
+from server.media.rtc.reencode import Reencode
 from tests.conftest import AiohttpClient, Seeded
-from tests.support.peer import ClientPeer, PictureTrack, SoundTrack
+from tests.support.peer import PictureTrack, SoundTrack
 from tests.support.synthetic import speech_like, uniform
 
 
 async def test_the_loopback_is_the_browsers_own_stream_and_no_encoder_runs(
     client: TestClient[Any, Any], seeded: Seeded
 ) -> None:
-    peer = ClientPeer(
+    peer = FakeCandidate(
         PictureTrack([uniform(130, seed=i) for i in range(8)]), SoundTrack(speech_like(2.0))
     )
     try:
@@ -37,11 +40,12 @@ async def test_the_loopback_is_the_browsers_own_stream_and_no_encoder_runs(
         await peer.next_message("verdict", within=20)
         session = client.app[peers_key].get(peer.session_id)
         assert session is not None
-        decoded_at_verdict = session.video.frames
-        sent_at_verdict = session.loopbacks["video"].sent
+        assert isinstance(session.loopback, Passthrough)
+        decoded_at_verdict = session.steps.video.frames
+        sent_at_verdict = session.loopback.loopbacks["video"].sent
         await asyncio.sleep(1.0)
-        assert session.loopbacks["video"].sent >= sent_at_verdict + 10, "the loopback goes on"
-        assert session.video.frames <= decoded_at_verdict + 2, "but nothing is decoded any more"
+        assert session.loopback.loopbacks["video"].sent >= sent_at_verdict + 10, "it goes on"
+        assert session.steps.video.frames <= decoded_at_verdict + 2, "but nothing is decoded"
         assert peer.received["video"] > 30, "the peer decodes what came back"
         for transceiver in session.pc.getTransceivers():
             encoder = transceiver.sender._RTCRtpSender__encoder
@@ -55,7 +59,7 @@ async def test_the_loopback_is_the_browsers_own_stream_and_no_encoder_runs(
 async def test_a_keyframe_request_about_the_loopback_reaches_the_browsers_sender(
     client: TestClient[Any, Any], seeded: Seeded
 ) -> None:
-    peer = ClientPeer(
+    peer = FakeCandidate(
         PictureTrack([uniform(130, seed=i) for i in range(8)]), SoundTrack(speech_like(2.0))
     )
     requested = asyncio.Event()
@@ -119,7 +123,7 @@ async def test_the_naive_design_still_runs_for_comparison(
 ) -> None:
     app = create_app(dataclasses.replace(settings, loopback="reencode"))
     client: TestClient[Any, Any] = await aiohttp_client(app)
-    peer = ClientPeer(
+    peer = FakeCandidate(
         PictureTrack([uniform(130, seed=i) for i in range(8)]), SoundTrack(speech_like(2.0))
     )
     try:
@@ -127,7 +131,7 @@ async def test_the_naive_design_still_runs_for_comparison(
         verdict = await peer.next_message("verdict", within=20)
         session = client.app[peers_key].get(peer.session_id)
         assert session is not None
-        assert not session.loopbacks, "no passthrough in the naive design"
+        assert isinstance(session.loopback, Reencode), "no passthrough in the naive design"
         assert peer.received["video"] > 10, "the re-encoded loopback arrives"
     finally:
         await peer.close()

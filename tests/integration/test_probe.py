@@ -6,18 +6,19 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
+from server.bench.candidate import FakeCandidate
 from server.keys import peers_key
-from server.media import probe
-from server.media.network import Candidate
+from server.media.analysis.network import Candidate
+from server.media.rtc import probe
 from tests.conftest import Seeded
-from tests.support.peer import ClientPeer, PictureTrack, SoundTrack
+from tests.support.peer import PictureTrack, SoundTrack
 from tests.support.synthetic import speech_like, uniform
 
 
 async def test_counters_and_the_selected_pair_are_readable(
     client: TestClient[Any, Any], seeded: Seeded
 ) -> None:
-    peer = ClientPeer(
+    peer = FakeCandidate(
         PictureTrack([uniform(120, seed=i) for i in range(4)]), SoundTrack(speech_like(1.0))
     )
     try:

@@ -4,14 +4,25 @@ from __future__ import annotations
 
 import asyncio
 
-from server.media.offer import parse_offer
-from server.media.peers import Peers
-from server.media.session import AbandonSink, ResultSink, SessionLimits
-from tests.support.peer import ClientPeer, PictureTrack, SoundTrack
+from server.bench.candidate import FakeCandidate
+from server.media.rtc.sdp import Offer, parse_offer
+from server.media.session.peers import Peers
+from server.media.session.session import AbandonSink, ResultSink, SessionLimits
+from server.models.result import Browser, Result
+from tests.support.peer import PictureTrack, SoundTrack
 from tests.support.synthetic import speech_like, uniform
 
+CHECK_ID = "c" * 32
 
-async def discard(result: dict[str, object]) -> None:
+
+async def offer_of(candidate: FakeCandidate) -> Offer:
+    return parse_offer((await candidate.offer())["sdp"])
+
+
+BROWSER = Browser(name="Chrome", version="156", os="Linux")
+
+
+async def discard(result: Result) -> None:
     return None
 
 
@@ -43,15 +54,15 @@ def peers(
     )
 
 
-def client_peer() -> ClientPeer:
-    return ClientPeer(PictureTrack([uniform(130)]), SoundTrack(speech_like(1.0)))
+def client_peer() -> FakeCandidate:
+    return FakeCandidate(PictureTrack([uniform(130)]), SoundTrack(speech_like(1.0)))
 
 
 async def test_a_browser_that_never_connects_is_let_go() -> None:
     registry = peers(connect_seconds=0.5)
     client = client_peer()
     try:
-        session = await registry.start("check", parse_offer(await client.offer()), {})
+        session = await registry.start(CHECK_ID, await offer_of(client), BROWSER)
         # The client never applies the answer, so ICE cannot complete.
         async with asyncio.timeout(5):
             await session.wait_closed()
@@ -66,7 +77,7 @@ async def test_a_session_ends_at_its_time_limit() -> None:
     registry = peers(session_seconds=1.5)
     client = client_peer()
     try:
-        session = await registry.start("check", parse_offer(await client.offer()), {})
+        session = await registry.start(CHECK_ID, await offer_of(client), BROWSER)
         await client.pc.setRemoteDescription(session.pc.localDescription)
         await client.next_message("metrics", within=5)
         async with asyncio.timeout(5):
@@ -82,7 +93,7 @@ async def test_shutdown_closes_every_session() -> None:
     clients = [client_peer() for _ in range(3)]
     try:
         sessions = [
-            await registry.start(f"check-{i}", parse_offer(await c.offer()), {})
+            await registry.start(f"{i:032x}", await offer_of(c), BROWSER)
             for i, c in enumerate(clients)
         ]
         await registry.close_all()
@@ -98,7 +109,7 @@ async def test_a_closed_session_leaves_no_task_behind() -> None:
     registry = peers(connect_seconds=0.3)
     client = client_peer()
     try:
-        session = await registry.start("check", parse_offer(await client.offer()), {})
+        session = await registry.start(CHECK_ID, await offer_of(client), BROWSER)
         await session.wait_closed()
     finally:
         await client.close()
@@ -108,10 +119,10 @@ async def test_a_closed_session_leaves_no_task_behind() -> None:
 
 
 async def test_closing_while_the_verdict_is_stored_keeps_the_attempt() -> None:
-    stored: list[dict[str, object]] = []
+    stored: list[Result] = []
     storing = asyncio.Event()
 
-    async def slow_store(result: dict[str, object]) -> None:
+    async def slow_store(result: Result) -> None:
         storing.set()
         await asyncio.sleep(0.5)
         stored.append(result)
@@ -119,7 +130,7 @@ async def test_closing_while_the_verdict_is_stored_keeps_the_attempt() -> None:
     registry = peers(on_result=slow_store)
     client = client_peer()
     try:
-        session = await registry.start("check", parse_offer(await client.offer()), {})
+        session = await registry.start(CHECK_ID, await offer_of(client), BROWSER)
         await client.pc.setRemoteDescription(session.pc.localDescription)
         async with asyncio.timeout(10):
             await storing.wait()
@@ -139,13 +150,13 @@ async def test_a_session_that_ends_without_a_verdict_is_reported_abandoned() -> 
     registry = peers(measure_seconds=20.0, session_seconds=60.0, on_abandoned=note)
     client = client_peer()
     try:
-        session = await registry.start("check-1", parse_offer(await client.offer()), {})
+        session = await registry.start(CHECK_ID, await offer_of(client), BROWSER)
         await client.pc.setRemoteDescription(session.pc.localDescription)
         await client.next_message("metrics", within=5)
         await client.close()
         async with asyncio.timeout(10):
             await session.wait_closed()
-        assert abandoned == ["check-1"]
+        assert abandoned == [CHECK_ID]
     finally:
         await client.close()
         await registry.close_all()
@@ -155,9 +166,9 @@ async def test_concurrent_offers_for_one_check_leave_one_session() -> None:
     registry = peers()
     clients = [client_peer() for _ in range(3)]
     try:
-        offers = [parse_offer(await c.offer()) for c in clients]
+        offers = [await offer_of(c) for c in clients]
         outcomes = await asyncio.gather(
-            *(registry.start("same-check", offer, {}) for offer in offers),
+            *(registry.start(CHECK_ID, offer, BROWSER) for offer in offers),
             return_exceptions=True,
         )
         live = [o for o in outcomes if not isinstance(o, BaseException) and not o.closed]

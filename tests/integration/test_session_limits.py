@@ -9,16 +9,17 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from server.app import create_app
+from server.bench.candidate import FakeCandidate
 from server.config import Settings
 from server.keys import engine_key, peers_key
 from server.store.checks import create_check
 from tests.conftest import AiohttpClient, Seeded, new_check
-from tests.support.peer import ClientPeer, PictureTrack, SoundTrack
+from tests.support.peer import PictureTrack, SoundTrack
 from tests.support.synthetic import speech_like, uniform
 
 
-def peer() -> ClientPeer:
-    return ClientPeer(PictureTrack([uniform(130)]), SoundTrack(speech_like(1.0)))
+def peer() -> FakeCandidate:
+    return FakeCandidate(PictureTrack([uniform(130)]), SoundTrack(speech_like(1.0)))
 
 
 async def test_a_full_server_answers_503_with_retry_after(

@@ -12,27 +12,27 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from server.app import create_app
+from server.bench.candidate import FakeCandidate, SpeakersAnswer
 from server.config import Settings
 from server.keys import peers_key
-from server.media.chime import chime_waveform
+from server.media.analysis.chime import chime_waveform
 from tests.conftest import AiohttpClient, Seeded
-from tests.support.peer import ClientPeer, PictureTrack, SoundTrack, SpeakersAnswer
+from tests.support.peer import PictureTrack, SoundTrack
 from tests.support.synthetic import SAMPLE_RATE, silence, speech_like, uniform
 
 
-def peer(speakers: SpeakersAnswer = "confirm") -> ClientPeer:
+def peer(speakers: SpeakersAnswer = "confirm") -> FakeCandidate:
     # The chime as a laptop microphone hears it from its own speakers: 20 dB down, then quiet.
     heard = (chime_waveform(SAMPLE_RATE) * 0.1).astype(np.int16)
-    return ClientPeer(
+    return FakeCandidate(
         PictureTrack([uniform(130, seed=i) for i in range(8)]),
-        SoundTrack(speech_like(3.0)),
+        SoundTrack(speech_like(3.0), chime=np.concatenate((heard, silence(0.5)))),
         speakers=speakers,
-        chime=np.concatenate((heard, silence(0.5))),
     )
 
 
 async def verdict_of(
-    client: TestClient[Any, Any], seeded: Seeded, candidate: ClientPeer
+    client: TestClient[Any, Any], seeded: Seeded, candidate: FakeCandidate
 ) -> dict[str, Any]:
     try:
         await candidate.connect(client, seeded.check.token)

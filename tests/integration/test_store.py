@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -19,15 +20,16 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from server.cli import HEAD_REVISION, main
+from server.models.check import CheckStatus
+from server.models.feedback import Feedback
+from server.models.result import CHECK_NAMES, Result
 from server.store.attempts import latest_result, record_attempt
-from server.store.checks import CheckStatus, check_by_token, create_check, get_check
+from server.store.checks import check_by_token, create_check, get_check
 from server.store.db import async_url, create_engine, current_revision, migrate
-from server.store.feedback import Feedback, latest_feedback, record_feedback
+from server.store.feedback import latest_feedback, record_feedback
 from server.store.orgs import InvalidOrigin, create_api_key, create_org, get_org, org_for_api_key
-from server.store.schema import attempts, metadata, organisations
+from server.store.schema import STATUS_COLUMNS, attempts, metadata, organisations
 from tests.conftest import new_check
-
-CHECK_NAMES = ("camera", "lighting", "microphone", "speakers", "network")
 
 POSTGRES_URL = os.environ.get(
     "GREENROOM_TEST_POSTGRES_URL", "postgresql:///test?host=/var/run/postgresql"
@@ -52,20 +54,24 @@ async def any_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> As
         await admin.dispose()
 
 
-def result_for(check_id: str, overall: str, finished_at: datetime) -> dict[str, object]:
+def result_for(check_id: str, overall: str, finished_at: datetime) -> Result:
     statuses = {"ready": "pass", "warnings": "warn", "not_ready": "fail"}
-    return {
-        "attempt_id": uuid.uuid4().hex,
-        "check_id": check_id,
-        "overall": overall,
-        "started_at": (finished_at - timedelta(seconds=10)).isoformat(),
-        "finished_at": finished_at.isoformat(),
-        "browser": {"name": "Chrome", "version": "130", "os": "Linux"},
-        "checks": {
-            name: {"status": statuses[overall], "reasons": [], "metrics": {}}
-            for name in ("browser", "camera", "lighting", "microphone", "speakers", "network")
-        },
-    }
+    return Result.model_validate_json(
+        json.dumps(
+            {
+                "attempt_id": uuid.uuid4().hex,
+                "check_id": check_id,
+                "overall": overall,
+                "started_at": (finished_at - timedelta(seconds=10)).isoformat(),
+                "finished_at": finished_at.isoformat(),
+                "browser": {"name": "Chrome", "version": "130", "os": "Linux"},
+                "checks": {
+                    name: {"status": statuses[overall], "reasons": [], "metrics": {}}
+                    for name in CHECK_NAMES
+                },
+            }
+        )
+    )
 
 
 async def test_store_round_trip(any_database_url: str) -> None:
@@ -133,23 +139,29 @@ async def test_feedback_is_stored_with_its_attempt_and_replaced(any_database_url
             await record_attempt(engine, result)
         assert await latest_feedback(engine, check.id) is None
 
-        first = Feedback(str(earlier["attempt_id"]), 2, "The camera took a while", now)
+        first = Feedback(
+            attempt_id=earlier.attempt_id, ease=2, comment="The camera took a while", at=now
+        )
         assert await record_feedback(engine, check.id, first)
         assert await latest_feedback(engine, check.id) == first
 
         text = "Åsa här: lätt! 👍\nTack."
-        changed = Feedback(first.attempt_id, 5, text, now + timedelta(seconds=30))
+        changed = Feedback(
+            attempt_id=first.attempt_id, ease=5, comment=text, at=now + timedelta(seconds=30)
+        )
         assert await record_feedback(engine, check.id, changed)
         assert await latest_feedback(engine, check.id) == changed, "a new answer replaces"
 
-        on_later = Feedback(str(later["attempt_id"]), 4, None, now + timedelta(minutes=1))
+        on_later = Feedback(
+            attempt_id=later.attempt_id, ease=4, comment=None, at=now + timedelta(minutes=1)
+        )
         assert await record_feedback(engine, check.id, on_later)
         assert await latest_feedback(engine, check.id) == on_later, "the newest answer wins"
 
-        not_ours = Feedback(str(foreign["attempt_id"]), 1, "x", now)
+        not_ours = Feedback(attempt_id=foreign.attempt_id, ease=1, comment="x", at=now)
         assert not await record_feedback(engine, check.id, not_ours)
         assert await latest_feedback(engine, other_check.id) is None
-        missing = Feedback("0" * 32, 1, None, now)
+        missing = Feedback(attempt_id="0" * 32, ease=1, comment=None, at=now)
         assert not await record_feedback(engine, check.id, missing)
 
         assert await latest_result(engine, check.id) == later, "the result itself is untouched"
@@ -161,7 +173,7 @@ async def test_feedback_is_stored_with_its_attempt_and_replaced(any_database_url
                     )
                 )
             ).all()
-        assert dict(rows) == {earlier["attempt_id"]: 5, later["attempt_id"]: 4}
+        assert dict(rows) == {earlier.attempt_id: 5, later.attempt_id: 4}
     finally:
         await engine.dispose()
 
@@ -176,13 +188,13 @@ async def test_an_existing_database_gains_empty_feedback(any_database_url: str) 
         async with engine.begin() as conn:
             await conn.execute(
                 attempts.insert().values(
-                    id=result["attempt_id"],
+                    id=result.attempt_id,
                     check_id=check.id,
                     started_at=datetime.now(UTC),
                     finished_at=datetime.now(UTC),
                     overall="warnings",
-                    result=result,
-                    **{f"{name}_status": "warn" for name in CHECK_NAMES},
+                    result=result.model_dump(mode="json"),
+                    **{column: "warn" for column in STATUS_COLUMNS.values()},
                 )
             )
         await migrate(engine)

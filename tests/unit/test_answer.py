@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from server.media.answer import with_start_bitrate
+from server.media.rtc.sdp import with_start_bitrate
 
 ANSWER = "\r\n".join(
     [

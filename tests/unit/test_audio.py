@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from server.media.audio import (
+from server.media.analysis.audio import (
     SILENCE_DBFS,
     AudioAnalyser,
     AudioSummary,
@@ -15,7 +15,7 @@ from server.media.audio import (
     dbfs,
     window_rms_dbfs,
 )
-from server.media.chime import chime_waveform
+from server.media.analysis.chime import chime_waveform
 from tests.support.synthetic import (
     mix,
     noise,

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from server.media.audio import Samples, window_rms_dbfs
-from server.media.chime import (
+from server.media.analysis.audio import Samples, window_rms_dbfs
+from server.media.analysis.chime import (
     CHIME_SAMPLE_RATE,
     CHIME_SECONDS,
     CHIME_TONES_HZ,

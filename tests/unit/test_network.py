@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from server.media.network import (
+from server.media.analysis.network import (
     BrowserReport,
     Candidate,
+    CandidateType,
     NetworkSummary,
     PhaseTimings,
     PingClock,
@@ -14,7 +15,8 @@ from server.media.network import (
     TransportSample,
     summarise,
 )
-from server.media.verdict import Speakers, Status, judge_network, judge_speakers
+from server.media.verdict.rules import Speakers, judge_network, judge_speakers, network_metrics
+from server.models.result import Status
 
 
 def stream(
@@ -30,7 +32,7 @@ def network(
     jitter: float | None = 5.0,
     loss: float | None = 0.0,
     bitrate: float | None = 1500.0,
-    candidate: str | None = "host",
+    candidate: CandidateType | None = "host",
 ) -> NetworkSummary:
     return NetworkSummary(
         rtt_ms=rtt,
@@ -82,7 +84,7 @@ def test_summary_prefers_audio_jitter_and_counts_loss_within_the_window() -> Non
     assert summary.packet_loss_pct == pytest.approx(100 * 10 / 1200)
     assert summary.bitrate_kbps == pytest.approx(1000.0)
     assert summary.download_kbps == pytest.approx(500.0), "what the server sent, not a claim"
-    assert summary.metrics()["browser_reported"]["download_kbps"] == 400.0
+    assert network_metrics(summary).model_dump()["browser_reported"]["download_kbps"] == 400.0
     assert summary.connect_ms == 45.0
 
 
@@ -185,13 +187,13 @@ def test_a_relay_is_information_not_a_fault() -> None:
     outcome = judge_network(network(candidate="relay"))
     assert outcome.status is Status.PASS
     assert outcome.reasons == ["network.relay"]
-    assert outcome.metrics["candidate_type"] == "relay"
+    assert outcome.metrics.candidate_type == "relay"
 
 
 def test_figures_not_measured_are_not_judged() -> None:
     outcome = judge_network(network(rtt=None, jitter=None, loss=None, bitrate=None))
     assert outcome.status is Status.PASS
-    assert outcome.metrics["rtt_ms"] is None
+    assert outcome.metrics.rtt_ms is None
 
 
 def test_the_worst_figure_decides() -> None:
@@ -212,4 +214,4 @@ def test_the_worst_figure_decides() -> None:
 def test_speakers(answer: Speakers, status: Status, reasons: list[str]) -> None:
     outcome = judge_speakers(answer)
     assert (outcome.status, outcome.reasons) == (status, reasons)
-    assert outcome.metrics["heard_by_server"] is (answer is Speakers.HEARD)
+    assert outcome.metrics.heard_by_server is (answer is Speakers.HEARD)

@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 from aiortc import RTCConfiguration, RTCPeerConnection
 
 from server.errors import InvalidInput
-from server.media.offer import (
+from server.media.rtc import sdp as offers
+from server.media.rtc.sdp import (
     MAX_ATTRIBUTES_PER_SECTION,
     MAX_CANDIDATES_PER_SECTION,
     MAX_LINE_CHARS,
     MAX_PAYLOAD_TYPES,
     MAX_SECTION_LINES,
     MAX_SESSION_LINES,
-    parse_offer,
+    Offer,
 )
+from server.models.base import decode
+from server.models.offer import OfferBody
+
+
+def parse_offer(data: Any) -> Offer:
+    """As `POST /c/{token}/offer` reads its JSON body: the envelope, then the SDP in it."""
+    body = decode(OfferBody, json.dumps(data), code=OfferBody.error_code)
+    return offers.parse_offer(body.sdp)
 
 
 async def make_sdp(*kinds: str, data_channel: bool = True) -> str:
@@ -85,7 +95,7 @@ async def test_unknown_fields_are_rejected_by_name() -> None:
     data = {"sdp": await make_sdp("video", "audio"), "type": "offer", "video": True, "a": 1}
     error = rejects(data)
     assert error.code == "invalid_offer"
-    assert error.message == "unknown field(s): a, video"
+    assert error.message == "unknown fields: a, video"
 
 
 @pytest.mark.parametrize(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from server.media.chime import chime_waveform
-from server.media.speakers import SpeakersStep
-from server.media.verdict import Speakers
+from server.media.analysis.chime import chime_waveform
+from server.media.session.speakers import SpeakersStep
+from server.media.verdict.rules import Speakers
 
 
 async def test_the_chime_heard_passes_and_a_late_click_changes_nothing() -> None:

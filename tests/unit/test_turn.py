@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from server.config import Settings
-from server.media.turn import ice_servers_for_browser, turn_credentials
+from server.media.rtc.turn import ice_servers_for_browser, turn_credentials
+from server.models.check import IceServer
 
 SECRET = "greenroom-test-secret"
 NOW = datetime(2023, 11, 14, 22, 13, 20, tzinfo=UTC)  # Unix time 1700000000
@@ -79,13 +80,18 @@ def test_no_secret_or_no_lifetime_is_refused(secret: str, ttl: int) -> None:
         turn_credentials(secret, ttl, NOW, "x")
 
 
+def dumped(servers: list[IceServer]) -> list[dict[str, object]]:
+    """As the page gets them: a STUN server has no username or credential at all."""
+    return [server.model_dump(mode="json") for server in servers]
+
+
 def test_no_ice_servers_by_default() -> None:
     assert ice_servers_for_browser(Settings(), NOW, "x") == []
 
 
 def test_stun_only_has_no_credentials() -> None:
     settings = Settings(stun_urls=("stun:stun.example.com", "stun:stun.example.com:3479"))
-    assert ice_servers_for_browser(settings, NOW, "x") == [
+    assert dumped(ice_servers_for_browser(settings, NOW, "x")) == [
         {"urls": ["stun:stun.example.com", "stun:stun.example.com:3479"]}
     ]
 
@@ -98,7 +104,7 @@ def test_turn_gets_a_fresh_credential_and_never_the_secret() -> None:
         turn_credential_seconds=600,
     )
     servers = ice_servers_for_browser(settings, NOW, "c0ffee")
-    assert servers == [
+    assert dumped(servers) == [
         {"urls": ["stun:stun.example.com"]},
         {
             "urls": list(TURN_URLS),
@@ -113,5 +119,5 @@ def test_each_page_gets_its_own_turn_username() -> None:
     settings = Settings(turn_urls=TURN_URLS, turn_secret=SECRET)
     first = ice_servers_for_browser(settings, NOW, "a")[0]
     second = ice_servers_for_browser(settings, NOW, "b")[0]
-    assert first.get("username") != second.get("username")
-    assert first.get("credential") != second.get("credential")
+    assert first.username != second.username
+    assert first.credential != second.credential

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.user_agent import describe_browser
+from server.web.user_agent import describe_browser
 
 CHROME_WINDOWS = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -72,7 +72,11 @@ CHROME_WINDOWS = (
     ],
 )
 def test_known_browsers(user_agent: str, name: str, version: str, system: str) -> None:
-    assert describe_browser(user_agent) == {"name": name, "version": version, "os": system}
+    assert describe_browser(user_agent).model_dump() == {
+        "name": name,
+        "version": version,
+        "os": system,
+    }
 
 
 @pytest.mark.parametrize(
@@ -80,9 +84,13 @@ def test_known_browsers(user_agent: str, name: str, version: str, system: str) -
     ["", "garbage", "curl/8.5.0", "Mozilla/5.0", "\x00\xff<script>", "Chrome/", "Safari/605"],
 )
 def test_garbage_is_unknown(user_agent: str) -> None:
-    assert describe_browser(user_agent) == {"name": "unknown", "version": "", "os": "unknown"}
+    assert describe_browser(user_agent).model_dump() == {
+        "name": "unknown",
+        "version": "",
+        "os": "unknown",
+    }
 
 
 def test_only_the_first_512_characters_are_read() -> None:
-    assert describe_browser("x" * 512 + CHROME_WINDOWS)["name"] == "unknown"
-    assert describe_browser(CHROME_WINDOWS + "y" * 100_000)["name"] == "Chrome"
+    assert describe_browser("x" * 512 + CHROME_WINDOWS).name == "unknown"
+    assert describe_browser(CHROME_WINDOWS + "y" * 100_000).name == "Chrome"

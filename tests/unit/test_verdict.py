@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from server.media.audio import AudioSummary
-from server.media.verdict import (
-    Outcome,
-    Status,
-    judge_camera,
-    judge_lighting,
-    judge_microphone,
-    overall,
-)
-from server.media.video import FrameStats, VideoSummary
+from server.media.analysis.audio import AudioSummary
+from server.media.analysis.video import FrameStats, VideoSummary
+from server.media.verdict.rules import judge_camera, judge_lighting, judge_microphone, overall
+from server.models.result import BrowserMetrics, Outcome, Status
 
 
 def light(
@@ -67,7 +63,7 @@ def audio(
     )
 
 
-def verdict(outcome: Outcome) -> tuple[Status, list[str]]:
+def verdict(outcome: Outcome[Any]) -> tuple[Status, list[str]]:
     return outcome.status, outcome.reasons
 
 
@@ -124,7 +120,7 @@ def test_lighting_is_judged_on_exactly_two_seconds() -> None:
 
 
 def test_lighting_metrics_are_rounded_numbers() -> None:
-    metrics = judge_lighting(video(light(120.04, overexposed=0.123456))).metrics
+    metrics = judge_lighting(video(light(120.04, overexposed=0.123456))).metrics.model_dump()
     assert metrics["center_luma"] == 120.0
     assert metrics["overexposed_fraction"] == 0.1235
 
@@ -179,7 +175,7 @@ def test_camera_resolution_edges(size: tuple[int, int], status: Status) -> None:
     reasons = [] if status == Status.PASS else ["camera.low_resolution"]
     outcome = judge_camera(video(size=size))
     assert verdict(outcome) == (status, reasons)
-    assert outcome.metrics == {"width": size[0], "height": size[1], "fps": 15.0}
+    assert outcome.metrics.model_dump() == {"width": size[0], "height": size[1], "fps": 15.0}
 
 
 def test_camera_collects_every_reason_and_the_worst_status_wins() -> None:
@@ -220,7 +216,7 @@ def test_no_audio_fails_the_microphone() -> None:
 
 
 def test_microphone_metrics() -> None:
-    assert judge_microphone(audio(-20.04, clipping=0.000049)).as_json() == {
+    assert judge_microphone(audio(-20.04, clipping=0.000049)).model_dump(mode="json") == {
         "status": "pass",
         "reasons": [],
         "metrics": {
@@ -248,4 +244,6 @@ def test_microphone_metrics() -> None:
     ],
 )
 def test_overall(statuses: list[Status], expected: str) -> None:
-    assert overall(Outcome(status) for status in statuses) == expected
+    assert (
+        overall(Outcome(status=status, metrics=BrowserMetrics()) for status in statuses) == expected
+    )

@@ -7,14 +7,15 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from server.media.verdict import Status, judge_camera, judge_lighting
-from server.media.video import (
+from server.media.analysis.video import (
     VideoAnalyser,
     VideoSummary,
     frame_difference,
     frame_stats,
     thumbnail,
 )
+from server.media.verdict.rules import judge_camera, judge_lighting
+from server.models.result import Status
 from tests.support.synthetic import Luma, scene, uniform
 
 

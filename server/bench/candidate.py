@@ -1,0 +1,147 @@
+"""A fake candidate: an aiortc peer that does what the check page does. It sends the tracks it
+is given, answers pings and the speakers step, keeps what the server says, and counts the
+loopback, decoded (as a browser shows it) or only as it arrives (cheap, for the benchmark).
+The benchmark's load and the integration tests both use it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from typing import Any, Literal, Protocol, runtime_checkable
+
+import aiohttp
+from aiortc import MediaStreamTrack, RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc.mediastreams import MediaStreamError
+
+from server.media.rtc.passthrough import EncodedFrame, ReceiverTap
+
+SpeakersAnswer = Literal["confirm", "deny", "ignore", "chime"]
+"""What the candidate does at the speakers step: click "I heard it", "I didn't hear it",
+nothing, or let the chime play into its microphone (see `Chiming`)."""
+
+
+@runtime_checkable
+class Chiming(Protocol):
+    """An audio track that can switch to playing the chime, as a microphone beside a speaker."""
+
+    def play_chime(self) -> None: ...
+
+
+class Http(Protocol):
+    """aiohttp's ClientSession, or the test client of an app."""
+
+    def post(self, url: str, *, json: Any) -> Any: ...
+
+
+class FakeCandidate:
+    def __init__(
+        self,
+        video: MediaStreamTrack | None,
+        audio: MediaStreamTrack | None,
+        *,
+        speakers: SpeakersAnswer = "confirm",
+        decode_loopback: bool = True,
+        receive: bool = True,
+    ) -> None:
+        """`receive=False` sends only (the server still loops back, nobody counts it)."""
+        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        self.speakers = speakers
+        self.audio = audio
+        self.decode_loopback = decode_loopback
+        self.messages: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.received = {"video": 0, "audio": 0}
+        """Loopback frames that came back, per kind."""
+        self.metrics_at: list[float] = []
+        """Wall-clock arrival of every `metrics` message."""
+        self.received_fps: list[float] = []
+        """What the server said it receives, from every `metrics` message."""
+        self.session_id = ""
+        self.verdict: dict[str, Any] | None = None
+        self.first_metrics = asyncio.Event()
+        self._readers: list[asyncio.Task[None]] = []
+        direction = "sendrecv" if receive else "sendonly"
+        for track in (video, audio):
+            if track is not None:
+                self.pc.addTransceiver(track, direction=direction)
+        self.channel = self.pc.createDataChannel("greenroom")
+        self.channel.on("message", self._on_message)
+        self.pc.on("track", self._on_track)
+
+    def send(self, message: dict[str, Any]) -> None:
+        self.channel.send(json.dumps(message))
+
+    async def offer(self) -> dict[str, str]:
+        await self.pc.setLocalDescription(await self.pc.createOffer())
+        return {"sdp": self.pc.localDescription.sdp, "type": "offer"}
+
+    async def connect(self, http: Http, token: str, base_url: str = "") -> None:
+        """Posts the offer for the check at `token` and applies the answer (or raises)."""
+        async with http.post(f"{base_url}/c/{token}/offer", json=await self.offer()) as response:
+            answer = await response.json()
+            if response.status != 200:
+                raise OfferRefused(response.status, answer)
+        self.session_id = answer["session_id"]
+        await self.pc.setRemoteDescription(RTCSessionDescription(answer["sdp"], answer["type"]))
+
+    async def next_message(self, kind: str, within: float = 15.0) -> dict[str, Any]:
+        async with asyncio.timeout(within):
+            while True:
+                message = await self.messages.get()
+                if message["type"] == kind:
+                    return message
+
+    async def close(self) -> None:
+        for reader in self._readers:
+            reader.cancel()
+        await asyncio.gather(*self._readers, return_exceptions=True)
+        await self.pc.close()
+
+    def _on_message(self, text: str) -> None:
+        message = json.loads(text)
+        kind = message["type"]
+        if kind == "ping":
+            self.send({"type": "pong", "seq": message["seq"]})
+        elif kind == "metrics":
+            self.metrics_at.append(time.time())
+            self.first_metrics.set()
+            if (fps := message["video"].get("received_fps")) is not None:
+                self.received_fps.append(fps)
+        elif kind == "step" and message["step"] == "speakers":
+            self._answer_speakers()
+        elif kind == "verdict":
+            self.verdict = message["result"]
+        self.messages.put_nowait(message)
+
+    def _answer_speakers(self) -> None:
+        if self.speakers in ("confirm", "deny"):
+            self.send({"type": "speakers", "heard": self.speakers == "confirm"})
+        elif self.speakers == "chime":
+            assert isinstance(self.audio, Chiming), "the chime needs a track that can play it"
+            self.audio.play_chime()
+
+    def _on_track(self, track: MediaStreamTrack) -> None:
+        if self.decode_loopback:
+            self._readers.append(asyncio.create_task(self._count_decoded(track)))
+            return
+        receiver = next(t.receiver for t in self.pc.getTransceivers() if t.receiver.track is track)
+
+        def count(frame: EncodedFrame) -> None:
+            self.received[track.kind] += 1
+
+        # Counted as they arrive, never decoded: the load generator stays cheap.
+        ReceiverTap(receiver, count).decode = False
+
+    async def _count_decoded(self, track: MediaStreamTrack) -> None:
+        with contextlib.suppress(MediaStreamError):
+            while True:
+                await track.recv()
+                self.received[track.kind] += 1
+
+
+class OfferRefused(aiohttp.ClientError):
+    def __init__(self, status: int, body: Any) -> None:
+        super().__init__(f"offer refused: {status} {body}")
+        self.status = status
+        self.body = body

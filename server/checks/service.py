@@ -1,0 +1,189 @@
+"""Checks for every audience: created and read by vendors and recruiters, run by candidates."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from server.checks import attempts
+from server.config import Settings
+from server.errors import Conflict, InvalidInput, NotFound, TooManyAttempts, Unauthorized
+from server.ids import new_id
+from server.media.rtc.sdp import parse_offer
+from server.media.rtc.turn import ice_servers_for_browser
+from server.media.service import MediaService
+from server.media.verdict.local import local_result
+from server.media.verdict.result import AttemptHeader
+from server.models.check import CandidateInfo, Check, CheckView, NewCheck
+from server.models.fallback import LocalCheck
+from server.models.feedback import Feedback, FeedbackAnswer
+from server.models.offer import AnswerBody, OfferBody
+from server.models.org import Organisation
+from server.models.result import Browser, Result
+from server.store import checks, feedback, orgs
+from server.store.attempts import attempts_since, check_with_latest_result
+
+MAX_AHEAD = timedelta(days=730)
+# A local check takes seconds and a person to start it: more than this a minute is a script.
+MAX_FALLBACKS_PER_MINUTE = 6
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,64}")
+API_KEY_SHAPE = re.compile(r"gr_[A-Za-z0-9_-]{20,100}")
+CHECK_ID_SHAPE = re.compile(r"[0-9a-f]{32}")
+GONE = "this check link is not valid or has expired"
+
+
+def check_schedule(new: NewCheck, now: datetime) -> None:
+    """A check is for an interview that has not ended and is at most two years away."""
+    if new.starts_at > now + MAX_AHEAD:
+        raise InvalidInput("starts_at: is more than two years ahead")
+    if new.starts_at + timedelta(minutes=new.duration_minutes) <= now:
+        raise InvalidInput("starts_at: the interview has already ended")
+
+
+@dataclass(frozen=True)
+class CandidateCheck:
+    """A check reached through its candidate link, with its organisation."""
+
+    check: Check
+    org: Organisation
+
+
+class CheckService:
+    def __init__(self, engine: AsyncEngine, media: MediaService, settings: Settings) -> None:
+        self.engine = engine
+        self.media = media
+        self.settings = settings
+        # One at a time, so that concurrent fallbacks cannot all pass the count before any is
+        # stored.
+        self._fallback_lock = asyncio.Lock()
+
+    # Vendors and recruiters
+
+    async def organisation_for_key(self, key: str) -> Organisation:
+        found = None
+        if API_KEY_SHAPE.fullmatch(key):
+            found = await orgs.org_for_api_key(self.engine, key)
+        if found is None:
+            raise Unauthorized("the API key is not valid")
+        return found
+
+    async def create(self, org: Organisation, new: NewCheck, now: datetime) -> CheckView:
+        check_schedule(new, now)
+        check = await checks.create_check(self.engine, org.id, new)
+        return self._view(check)
+
+    async def read(self, org: Organisation, check_id: str) -> CheckView:
+        """The organisation's check, its status and latest result read together; another
+        organisation's check is not found."""
+        found = (
+            await check_with_latest_result(self.engine, org.id, check_id)
+            if CHECK_ID_SHAPE.fullmatch(check_id)
+            else None
+        )
+        if found is None:
+            raise NotFound("no such check")
+        check, result = found
+        answer = await feedback.latest_feedback(self.engine, check.id)
+        return self._view(check, result, answer)
+
+    def _view(
+        self, check: Check, result: Result | None = None, answer: Feedback | None = None
+    ) -> CheckView:
+        url = f"{self.settings.base_url}/c/{check.token}"
+        return CheckView.of(check, candidate_url=url, result=result, feedback=answer)
+
+    # Candidates
+
+    async def embedders(self, token: str, now: datetime) -> tuple[bool, tuple[str, ...]]:
+        """Whether the link is usable, and the origins that may frame its page. An expired link
+        is still framed by its organisation's origins, so that it can say it has expired."""
+        if not TOKEN_SHAPE.fullmatch(token):
+            return False, ()
+        check = await checks.check_by_token(self.engine, token, now)
+        org_id = check.org_id if check else await checks.org_id_for_token(self.engine, token)
+        org = None if org_id is None else await orgs.get_org(self.engine, org_id)
+        return check is not None, org.allowed_origins if org else ()
+
+    async def usable_check(self, token: str, now: datetime) -> Check:
+        """The check a candidate link points to, unless the link is unknown or has expired."""
+        check = None
+        if TOKEN_SHAPE.fullmatch(token):
+            check = await checks.check_by_token(self.engine, token, now)
+        if check is None:
+            raise NotFound(GONE)
+        return check
+
+    async def for_candidate(self, token: str, now: datetime) -> CandidateCheck:
+        check = await self.usable_check(token, now)
+        org = await orgs.get_org(self.engine, check.org_id)
+        if org is None:  # deleted since the check was read
+            raise NotFound(GONE)
+        return CandidateCheck(check, org)
+
+    async def candidate_info(self, token: str, now: datetime) -> CandidateInfo:
+        found = await self.for_candidate(token, now)
+        check = found.check
+        return CandidateInfo(
+            title=check.title,
+            locale=check.locale,
+            starts_at=check.starts_at,
+            duration_minutes=check.duration_minutes,
+            # Fresh, short-lived TURN credentials on every request; the page asks again at Start.
+            ice_servers=ice_servers_for_browser(self.settings, now, check.id),
+            time_zone=check.time_zone,
+            agenda=check.agenda,
+            interviewers=check.interviewers,
+            join_url=check.join_url,
+            candidate_name=check.candidate_name,
+            organisation=found.org.name,
+            embed_origins=list(found.org.allowed_origins),
+        )
+
+    async def start_attempt(
+        self, token: str, body: OfferBody, browser: Browser, now: datetime
+    ) -> AnswerBody:
+        """A media session for the check's browser; the check is in progress from now on."""
+        check = await self.usable_check(token, now)
+        offer = parse_offer(body.sdp)
+        answer = await self.media.answer(check.id, offer, browser)
+        await attempts.start(self.engine, check.id)
+        return AnswerBody(sdp=answer.sdp, session_id=answer.session_id)
+
+    async def record_fallback(
+        self, token: str, measured: LocalCheck, browser: Browser, now: datetime
+    ) -> Result:
+        """Stores a check the browser had to run alone, because WebRTC could not reach us."""
+        check = await self.usable_check(token, now)
+        async with self._fallback_lock:
+            recent = await attempts_since(self.engine, check.id, now - timedelta(minutes=1))
+            if recent >= MAX_FALLBACKS_PER_MINUTE:
+                raise TooManyAttempts(
+                    "too many attempts for this check; wait a minute", retry_after=60
+                )
+            if await self.media.connected(check.id):
+                raise Conflict("this check is running over WebRTC", code="check_running")
+            # A session still trying to connect for this check would end later without a verdict.
+            await self.media.close_check(check.id)
+            header = AttemptHeader(
+                check_id=check.id,
+                attempt_id=new_id(),
+                started_at=now,
+                finished_at=now,
+                browser=browser,
+            )
+            result = local_result(measured, header)
+            await attempts.record_verdict(self.engine, result)
+        return result
+
+    async def record_feedback(self, token: str, answer: FeedbackAnswer, now: datetime) -> None:
+        """The candidate's answer about one attempt; a new answer replaces the last."""
+        check = await self.usable_check(token, now)
+        stored = Feedback(
+            attempt_id=answer.attempt_id, ease=answer.ease, comment=answer.comment, at=now
+        )
+        if not await feedback.record_feedback(self.engine, check.id, stored):
+            raise NotFound("no such attempt for this check")
