@@ -1,3 +1,4 @@
+// @ts-check
 // Checks the browser runs alone when WebRTC cannot reach the server: the camera picture's light
 // from a small canvas, the microphone's level from WebAudio. The same numbers the server would
 // measure, so the same rules judge them (docs/protocol.md, POST /c/{token}/fallback).
