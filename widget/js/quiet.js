@@ -5,7 +5,14 @@
 // `now`, the page uses the browser's.
 
 import { setText } from "./i18n.js";
-import { JOIN_OPENS_MINUTES, formatSpan, formatTime, joinWindow, parseDate, sameDay } from "./schedule.js";
+import {
+  JOIN_OPENS_MINUTES,
+  formatSpan,
+  formatTime,
+  joinWindow,
+  parseDate,
+  sameDay,
+} from "./schedule.js";
 
 /** @typedef {import("./api.js").CheckInfo} CheckInfo */
 /** @typedef {import("./i18n.js").I18n} I18n */
@@ -39,11 +46,8 @@ export function quietWindowAt({ startsAt, durationMinutes, joinUrl }, now, local
   /** @type {Text | null} */
   let note = null;
   if (state === "early" && range) {
-    const withDay = !sameDay(range.opensAt, now, timeZone);
-    note = {
-      key: "quiet.opens_at",
-      params: { time: formatTime(range.opensAt, locale, timeZone, withDay), minutes: JOIN_OPENS_MINUTES },
-    };
+    const time = formatTime(range.opensAt, locale, timeZone, !sameDay(range.opensAt, now, timeZone));
+    note = { key: "quiet.opens_at", params: { time, minutes: JOIN_OPENS_MINUTES } };
   } else if (state === "ended") {
     note = { key: "quiet.ended" };
   } else if (!joinUrl) {

@@ -107,8 +107,8 @@ export function classifyLoss({ noRoute, status }) {
  * @property {() => boolean} alive whether this is still the current run
  * @property {(event: RunEvent) => State | null} send moves the machine, if this run is current;
  *   returns the state entered, or null when nothing happened
- * @property {<A extends unknown[], R>(callback: (...args: A) => R) => (...args: A) => R | undefined} guard
- *   the callback, made a no-op once the run has ended
+ * @property {<A extends unknown[], R>(callback: (...args: A) => R)
+ *   => (...args: A) => R | undefined} guard the callback, made a no-op once the run has ended
  * @property {<T>(promise: Promise<T>, dispose?: (value: T) => void) => Promise<T>} until settles
  *   like `promise` while the run is current, and never once it has ended (a value that arrives
  *   too late is disposed of)
@@ -219,7 +219,9 @@ function createRun(move, timers) {
 
 /**
  * The page's one check machine: which state it is in, and which run is current.
- * @param {{timers?: Timers, onChange?: (to: State, from: State, event: RunEvent) => void}} [options]
+ * @param {object} [options]
+ * @param {Timers} [options.timers] the browser's by default
+ * @param {(to: State, from: State, event: RunEvent) => void} [options.onChange]
  */
 export function createRunMachine({ timers = globalThis, onChange } = {}) {
   /** @type {State} */
