@@ -12,7 +12,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator, Mapping
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,7 +21,14 @@ from typing import Any
 import pytest
 import pytest_asyncio
 from axe_playwright_python.async_playwright import Axe  # type: ignore[import-untyped]
-from playwright.async_api import Browser, Page, ViewportSize, async_playwright
+from playwright.async_api import (
+    Browser,
+    FrameLocator,
+    Page,
+    ViewportSize,
+    async_playwright,
+    expect,
+)
 
 from tests.support.coturn import Coturn, running_coturn
 from tests.support.media_files import write_wav, write_y4m
@@ -107,6 +114,44 @@ async def stored_result(server: Server, check_id: str, within: float = 30.0) -> 
 def chromium_path() -> str | None:
     """Debian's Chromium when installed; otherwise Playwright's own build (None)."""
     return shutil.which("chromium")
+
+
+@asynccontextmanager
+async def launched_chromium(flags: list[str]) -> AsyncIterator[Browser]:
+    """Chromium started with these flags (`fake_media` gives the usual ones), closed on leaving."""
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=chromium_path(), args=flags)
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
+VERDICT_TIMEOUT_MS = 30_000
+
+
+async def run_check(
+    page: Page | FrameLocator,
+    *,
+    start: str = "start-check",
+    before_confirm: Callable[[], Awaitable[None]] | None = None,
+) -> str:
+    """Runs the check as a candidate does: presses Start (or the button `start` names), says
+    "I heard it" when the speakers step asks, and waits for the verdict. Returns the overall
+    the page shows (`data-overall`).
+
+    The fake microphone is a file and cannot hear the chime, so the candidate confirms.
+    `before_confirm` runs between the two presses, for what a test looks at while the check runs.
+    """
+    await page.get_by_test_id(start).click()
+    if before_confirm is not None:
+        await before_confirm()
+    await page.get_by_test_id("confirm-speakers").click(timeout=VERDICT_TIMEOUT_MS)
+    # The result step is hidden until its verdict is drawn: a second run cannot read the first's.
+    overall = page.get_by_test_id("overall")
+    await expect(overall).to_be_visible(timeout=VERDICT_TIMEOUT_MS)
+    await expect(overall).not_to_have_attribute("data-overall", "")
+    return await overall.get_attribute("data-overall") or ""
 
 
 def free_port() -> int:
@@ -256,13 +301,8 @@ async def chromium(media_files: MediaFiles) -> AsyncIterator[Browser]:
     browser (storage, permissions, time zone) at a fraction of the cost. Modules using it run on
     one event loop: `pytest.mark.asyncio(loop_scope="module")`.
     """
-    flags = fake_media(media_files.well_lit, media_files.speech)
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=chromium_path(), args=flags)
-        try:
-            yield browser
-        finally:
-            await browser.close()
+    async with launched_chromium(fake_media(media_files.well_lit, media_files.speech)) as browser:
+        yield browser
 
 
 @pytest.fixture(scope="session")

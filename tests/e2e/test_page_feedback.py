@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, Request, Route, expect
 
-from tests.e2e.conftest import DESKTOP, PageCheck, Server, Snap
+from tests.e2e.conftest import DESKTOP, PageCheck, Server, Snap, run_check
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
 
@@ -23,9 +23,8 @@ async def test_feedback_is_sent_with_the_attempt(
     try:
         page = await context.new_page()
         await page.goto(check["candidate_url"])
-        await page.get_by_test_id("start-check").click()
-        await page.get_by_test_id("confirm-speakers").click(timeout=20_000)
-        await page.get_by_test_id("finish").click(timeout=20_000)
+        await run_check(page)
+        await page.get_by_test_id("finish").click()
         stored = await asyncio.to_thread(server.api, "GET", f"/api/v1/checks/{check['id']}")
         attempt_id = stored["latest_result"]["attempt_id"]
 

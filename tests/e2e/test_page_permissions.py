@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
 from tests.e2e.conftest import (
     CHROMIUM_FLAGS,
@@ -19,7 +19,7 @@ from tests.e2e.conftest import (
     PageCheck,
     Server,
     Snap,
-    chromium_path,
+    launched_chromium,
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
@@ -88,12 +88,8 @@ async def asking_chromium(media_files: MediaFiles) -> AsyncIterator[Browser]:
         f"--use-file-for-fake-video-capture={media_files.well_lit}",
         f"--use-file-for-fake-audio-capture={media_files.speech}",
     ]
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=chromium_path(), args=flags)
-        try:
-            yield browser
-        finally:
-            await browser.close()
+    async with launched_chromium(flags) as browser:
+        yield browser
 
 
 async def guidance_of(page: Page) -> dict[str, Any]:

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from pathlib import Path
-from typing import Any
 
 import pytest
 import pytest_asyncio
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, expect
 
 from tests.e2e.conftest import (
     DESKTOP,
@@ -20,49 +18,27 @@ from tests.e2e.conftest import (
     PageCheck,
     Server,
     Snap,
-    chromium_path,
     fake_media,
+    launched_chromium,
+    run_check,
 )
 from tests.e2e.test_page_accessibility import check_step
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
 
 
-async def launch(video: Path, audio: Path) -> tuple[Any, Browser]:
-    playwright = await async_playwright().start()
-    flags = fake_media(video, audio)
-    browser = await playwright.chromium.launch(executable_path=chromium_path(), args=flags)
-    return playwright, browser
-
-
 @pytest_asyncio.fixture(loop_scope="module", scope="module")
 async def backlit_chromium(media_files: MediaFiles) -> AsyncIterator[Browser]:
     """A candidate with a window behind them: a warning, not a failure."""
-    playwright, browser = await launch(media_files.backlit, media_files.speech)
-    try:
+    async with launched_chromium(fake_media(media_files.backlit, media_files.speech)) as browser:
         yield browser
-    finally:
-        await browser.close()
-        await playwright.stop()
 
 
 @pytest_asyncio.fixture(loop_scope="module", scope="module")
 async def dark_chromium(media_files: MediaFiles) -> AsyncIterator[Browser]:
     """A candidate in a dark room: not ready."""
-    playwright, browser = await launch(media_files.dark, media_files.speech)
-    try:
+    async with launched_chromium(fake_media(media_files.dark, media_files.speech)) as browser:
         yield browser
-    finally:
-        await browser.close()
-        await playwright.stop()
-
-
-async def run_to_verdict(page: Page) -> None:
-    await page.get_by_test_id("start-check").click()
-    await page.get_by_test_id("confirm-speakers").click(timeout=20_000)
-    await expect(page.get_by_test_id("overall")).not_to_have_attribute(
-        "data-overall", "", timeout=20_000
-    )
 
 
 async def latest_attempt(server: Server, check_id: str, other_than: str | None = None) -> str:
@@ -89,9 +65,8 @@ async def test_a_warning_puts_its_fix_first_and_check_again_runs_anew(
         page = await context.new_page()
         await page.goto(check["candidate_url"])
         await page.evaluate("window.__samePage = true")
-        await run_to_verdict(page)
+        assert await run_check(page) == "warnings"
         overall = page.get_by_test_id("overall")
-        await expect(overall).to_have_attribute("data-overall", "warnings")
         await expect(overall).to_have_text(
             "You\u2019re ready \u2013 a few small changes would make it even better."
         )
@@ -113,14 +88,15 @@ async def test_a_warning_puts_its_fix_first_and_check_again_runs_anew(
         await check_step(page, "result-warnings", axe_check, snap)
         first = await latest_attempt(server, check["id"])
 
-        await page.get_by_test_id("check-again").click()
-        await expect(page.get_by_role("heading", name="How you look and sound")).to_be_focused()
-        await expect(page.get_by_test_id("fixes")).to_be_hidden()
-        await expect(page.get_by_test_id("status-lighting")).to_have_attribute(
-            "data-status", "running"
-        )
-        await page.get_by_test_id("confirm-speakers").click(timeout=20_000)
-        await expect(overall).to_have_attribute("data-overall", "warnings", timeout=20_000)
+        async def anew() -> None:
+            heading = page.get_by_role("heading", name="How you look and sound")
+            await expect(heading).to_be_focused()
+            await expect(page.get_by_test_id("fixes")).to_be_hidden()
+            await expect(page.get_by_test_id("status-lighting")).to_have_attribute(
+                "data-status", "running"
+            )
+
+        assert await run_check(page, start="check-again", before_confirm=anew) == "warnings"
         assert await page.evaluate("window.__samePage") is True, "the page was reloaded"
         second = await latest_attempt(server, check["id"], other_than=first)
         assert second != first
@@ -140,8 +116,7 @@ async def test_not_ready_says_what_to_fix_and_lets_the_candidate_continue(
     try:
         page = await context.new_page()
         await page.goto(check["candidate_url"])
-        await run_to_verdict(page)
-        await expect(page.get_by_test_id("overall")).to_have_attribute("data-overall", "not_ready")
+        assert await run_check(page) == "not_ready"
         first_fix = page.get_by_test_id("fixes").locator("li").first
         await expect(first_fix).to_have_attribute("data-status", "fail")
         await expect(first_fix).to_contain_text("Turn on a lamp in front of you")

@@ -95,7 +95,7 @@ async def test_welcome_copes_without_the_optional_details(
         await expect(page.get_by_test_id("interview-when")).to_be_visible()
         await expect(page.get_by_test_id("interviewers")).to_be_hidden()
         await expect(page.get_by_test_id("agenda")).to_be_hidden()
-        await expect(page.locator("[data-ref=greeting]")).to_be_hidden()
+        await expect(page.locator("#greeting")).to_be_hidden()
     finally:
         await context.close()
 

@@ -11,15 +11,13 @@ import json
 import re
 import time
 from collections.abc import Callable
-from contextlib import suppress
 from datetime import UTC, datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
 import pytest
 from aioice import stun
 from aioice.turn import create_turn_endpoint
-from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import Page, async_playwright, expect
+from playwright.async_api import expect
 
 from server.config import Settings
 from server.media.rtc.turn import ice_servers_for_browser, turn_credentials
@@ -27,15 +25,15 @@ from tests.e2e.conftest import (
     ARTIFACTS,
     MediaFiles,
     Server,
-    chromium_path,
     create_check,
     fake_media,
+    launched_chromium,
+    run_check,
     stored_result,
 )
 from tests.support.coturn import Coturn
 
 pytestmark = pytest.mark.e2e
-VERDICT_TIMEOUT = 30.0
 
 # Every RTCPeerConnection the page makes may use relay candidates only, and, for the TCP case,
 # only the TURN URLs over TCP (what a network that blocks UDP leaves). It records when ICE
@@ -174,17 +172,6 @@ async def test_coturn_refuses_a_credential_that_is_expired_or_not_ours(
     assert refused.value.response.attributes["ERROR-CODE"][0] == 401
 
 
-async def confirm_speakers_when_asked(page: Page) -> bool:
-    """Clicks "I heard it" once the page asks; False if it never does."""
-    button = page.get_by_test_id("confirm-speakers")
-    try:
-        await button.wait_for(state="visible", timeout=VERDICT_TIMEOUT * 1000)
-        await button.click()
-    except PlaywrightError:
-        return False
-    return True
-
-
 @pytest.mark.parametrize("transport", ["udp", "tcp"])
 async def test_a_check_passes_over_the_relay_alone(
     relay_server: Server, coturn: Coturn, media_files: MediaFiles, transport: str
@@ -192,41 +179,34 @@ async def test_a_check_passes_over_the_relay_alone(
     check = create_check(relay_server)
     allocations_before = len(coturn.allocations())
     flags = fake_media(media_files.well_lit, media_files.speech)
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=chromium_path(), args=flags)
-        try:
-            page = await browser.new_page()
-            await page.add_init_script(RELAY_ONLY % json.dumps(transport))
-            await page.goto(check["candidate_url"])
-            started = time.monotonic()
-            await page.get_by_test_id("start-check").click()
-            speakers = asyncio.create_task(confirm_speakers_when_asked(page))
-            try:
-                # Fail early and plainly when the page got no usable TURN server.
-                await page.wait_for_function(
-                    "() => window.__relayPeers.some((peer) => peer.gatheredMs !== null)",
-                    timeout=10_000,
-                )
-                [first, *_] = await page.evaluate("window.__relayPeers")
-                assert first["iceServerUrls"], "GET /c/{token}/info gave the page no TURN server"
-                assert "relay" in first["candidates"], f"no relay candidate: {first}"
-                await expect(page.get_by_test_id("brightness")).to_contain_text(
-                    re.compile(r"\d"), timeout=15_000
-                )
-                first_reading = time.monotonic() - started
-                result = await stored_result(relay_server, check["id"])
-                verdict = time.monotonic() - started
-            finally:
-                speakers.cancel()
-                with suppress(asyncio.CancelledError):
-                    await speakers
-            peers = await page.evaluate("window.__relayPeers")
-            await expect(page.get_by_test_id("overall")).to_have_attribute(
-                "data-overall", result["overall"], timeout=10_000
+    async with launched_chromium(flags) as browser:
+        page = await browser.new_page()
+        await page.add_init_script(RELAY_ONLY % json.dumps(transport))
+        await page.goto(check["candidate_url"])
+        started = time.monotonic()
+        first_reading = 0.0
+
+        async def relayed() -> None:
+            nonlocal first_reading
+            # Fail early and plainly when the page got no usable TURN server.
+            await page.wait_for_function(
+                "() => window.__relayPeers.some((peer) => peer.gatheredMs !== null)",
+                timeout=10_000,
             )
-            await page.get_by_test_id("finish").click()
-        finally:
-            await browser.close()
+            [first, *_] = await page.evaluate("window.__relayPeers")
+            assert first["iceServerUrls"], "GET /c/{token}/info gave the page no TURN server"
+            assert "relay" in first["candidates"], f"no relay candidate: {first}"
+            await expect(page.get_by_test_id("brightness")).to_contain_text(
+                re.compile(r"\d"), timeout=15_000
+            )
+            first_reading = time.monotonic() - started
+
+        shown = await run_check(page, before_confirm=relayed)
+        result = await stored_result(relay_server, check["id"])
+        verdict = time.monotonic() - started
+        assert shown == result["overall"]
+        peers: list[dict[str, Any]] = await page.evaluate("window.__relayPeers")
+        await page.get_by_test_id("finish").click()
 
     connected = [peer for peer in peers if peer["connectedMs"] is not None]
     assert connected, peers

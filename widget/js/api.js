@@ -1,3 +1,4 @@
+// @ts-check
 // HTTP calls to the Greenroom server for one check link: the check's info, the WebRTC offer, and
 // the result of a check that had to run in the browser alone.
 

@@ -1,3 +1,4 @@
+// @ts-check
 // The camera and microphone pickers: which devices there are (following them as they are plugged
 // in or out), which ones the candidate chose (remembered on this device), and the getUserMedia
 // constraints that ask for them.
@@ -77,11 +78,13 @@ export async function openChosenDevices(open) {
  * @param {HTMLSelectElement} elements.microphone
  * @param {import("./i18n.js").I18n} i18n
  * @param {(kind: InputKind, deviceId: string) => void} onPick the candidate chose another device
- * @param {(present: Set<string>) => void} onDevicesChanged devices were plugged in or out
+ * @param {() => void} onInUseGone a device the check is using was unplugged
  */
-export function createDevicePickers(elements, i18n, onPick, onDevicesChanged) {
-  /** @type {MediaStream | null} */
+export function createDevicePickers(elements, i18n, onPick, onInUseGone) {
+  /** @type {MediaStream | null} the devices shown selected: the last run's */
   let stream = null;
+  /** @type {MediaStream | null} the stream a run still uses, while it does */
+  let using = null;
   const selects = { videoinput: elements.camera, audioinput: elements.microphone };
   for (const [kind, select] of /** @type {[InputKind, HTMLSelectElement][]} */ (Object.entries(selects))) {
     select.addEventListener("change", () => {
@@ -91,7 +94,9 @@ export function createDevicePickers(elements, i18n, onPick, onDevicesChanged) {
   }
   navigator.mediaDevices?.addEventListener?.("devicechange", async () => {
     const present = await refresh();
-    if (present) onDevicesChanged(present);
+    if (!present) return;
+    const inUse = using?.getTracks().map((track) => track.getSettings().deviceId ?? "") ?? [];
+    if (inUse.some((id) => id && !present.has(id))) onInUseGone();
   });
 
   /** @returns {Promise<Set<string> | null>} the ids of the devices now present */
@@ -135,7 +140,15 @@ export function createDevicePickers(elements, i18n, onPick, onDevicesChanged) {
      */
     show(current) {
       stream = current;
+      using = current;
       return refresh();
+    },
+    /**
+     * The check no longer uses `current` (its run ended): its devices may go.
+     * @param {MediaStream} current
+     */
+    forget(current) {
+      if (using === current) using = null;
     },
   };
 }

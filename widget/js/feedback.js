@@ -1,3 +1,4 @@
+// @ts-check
 // The one optional question after the check: "How easy was it to get ready?" (1-5) and a
 // comment, sent with the attempt it is about.
 

@@ -1,3 +1,4 @@
+// @ts-check
 // What to do when the camera or microphone cannot be opened, for this browser and system: which
 // problem a getUserMedia error means, which browser and OS the page runs in, and the catalog keys
 // of the steps that fix it. Pure functions; the texts live in the catalogs (guide.*).
@@ -15,7 +16,7 @@
  * @property {string} heading catalog key
  * @property {string | null} lead catalog key of one sentence on what happened, if any
  * @property {string[]} steps catalog keys, in the order to try them
- * @property {string[]} reasons the reason codes (DESIGN.md) this problem stands for
+ * @property {string[]} reasons the reason codes this problem stands for
  */
 
 /**

@@ -1,3 +1,4 @@
+// @ts-check
 // Text catalogs (widget/i18n/<locale>.json, flat "key": "text") and filling the page from them.
 // The language can change while the page is open: every text set through setText, and every
 // element marked data-i18n, is translated again; listeners redo what they computed with Intl.

@@ -1,3 +1,4 @@
+// @ts-check
 // Checks the browser runs alone when WebRTC cannot reach the server: the camera picture's light
 // from a small canvas, the microphone's level from WebAudio. The same numbers the server would
 // measure, so the same rules judge them (docs/protocol.md, POST /c/{token}/fallback).
@@ -8,6 +9,8 @@ const CANVAS_WIDTH = 64;
 const CANVAS_HEIGHT = 48;
 const OVEREXPOSED_LEVEL = 250;
 const SILENCE_DBFS = -120;
+/** -1 dBFS */
+const CLIPPING_LEVEL = 0.891;
 
 /**
  * @typedef {object} LocalCamera
@@ -42,11 +45,8 @@ export async function measureLocally(stream, video) {
   let analyser = null;
   /** @type {ReturnType<typeof lightOf>[]} */
   const frames = [];
-  /** @type {number[]} */
-  const levels = [];
-  let peak = 0;
-  let clipped = 0;
-  let samples = 0;
+  /** @type {ReturnType<typeof soundOf>[]} */
+  const windows = [];
   let buffer = new Float32Array(0);
   const counter = countFrames(video);
   const started = performance.now();
@@ -62,18 +62,12 @@ export async function measureLocally(stream, video) {
       await new Promise((resolve) => setTimeout(resolve, SAMPLE_EVERY_MS));
       if (context && video.readyState >= 2) {
         context.drawImage(video, 0, 0, CANVAS_WIDTH, CANVAS_HEIGHT);
-        frames.push(lightOf(context.getImageData(0, 0, CANVAS_WIDTH, CANVAS_HEIGHT).data));
+        const picture = context.getImageData(0, 0, CANVAS_WIDTH, CANVAS_HEIGHT).data;
+        frames.push(lightOf(picture, CANVAS_WIDTH, CANVAS_HEIGHT));
       }
       if (analyser) {
         analyser.getFloatTimeDomainData(buffer);
-        let sum = 0;
-        for (const value of buffer) {
-          sum += value * value;
-          peak = Math.max(peak, Math.abs(value));
-          if (Math.abs(value) >= 0.891) clipped += 1; // -1 dBFS
-        }
-        samples += buffer.length;
-        levels.push(dbfs(Math.sqrt(sum / buffer.length)));
+        windows.push(soundOf(buffer));
       }
     }
   } finally {
@@ -94,15 +88,46 @@ export async function measureLocally(stream, video) {
           ...medianLight(frames),
         }
       : null,
-    microphone: levels.length
-      ? {
-          windows: levels.length,
-          rms_dbfs: round(Math.max(...levels)),
-          peak_dbfs: round(dbfs(peak)),
-          noise_floor_dbfs: round(percentile(levels, 10)),
-          clipping_fraction: samples ? clipped / samples : 0,
-        }
-      : null,
+    microphone: microphoneOf(windows),
+  };
+}
+
+/**
+ * Level of one window of samples (-1..1 full scale).
+ * @param {ArrayLike<number>} samples
+ * @returns {{rms_dbfs: number, peak: number, clipped: number, samples: number}}
+ */
+export function soundOf(samples) {
+  let sum = 0;
+  let peak = 0;
+  let clipped = 0;
+  for (let i = 0; i < samples.length; i += 1) {
+    const value = Math.abs(samples[i]);
+    sum += value * value;
+    peak = Math.max(peak, value);
+    if (value >= CLIPPING_LEVEL) clipped += 1;
+  }
+  const rms = samples.length ? Math.sqrt(sum / samples.length) : 0;
+  return { rms_dbfs: dbfs(rms), peak, clipped, samples: samples.length };
+}
+
+/**
+ * The microphone's numbers over the measurement: its loudest window (the candidate speaking), its
+ * peak, its quietest tenth (the room's noise) and how much of it clipped.
+ * @param {ReturnType<typeof soundOf>[]} windows
+ * @returns {LocalMicrophone | null} null without a single window
+ */
+export function microphoneOf(windows) {
+  if (!windows.length) return null;
+  const levels = windows.map((window) => window.rms_dbfs);
+  const samples = windows.reduce((total, window) => total + window.samples, 0);
+  const clipped = windows.reduce((total, window) => total + window.clipped, 0);
+  return {
+    windows: windows.length,
+    rms_dbfs: round(Math.max(...levels)),
+    peak_dbfs: round(dbfs(Math.max(...windows.map((window) => window.peak)))),
+    noise_floor_dbfs: round(percentile(levels, 10)),
+    clipping_fraction: samples ? clipped / samples : 0,
   };
 }
 
@@ -136,30 +161,33 @@ function countFrames(video) {
 /**
  * Light statistics of one RGBA picture, as full-range luma (BT.601 weights, 0–255): a covered
  * camera reads near 0 and a blown-out one near 255, as the rules expect.
- * @param {Uint8ClampedArray} rgba CANVAS_WIDTH x CANVAS_HEIGHT pixels
+ * The centre is the middle half of each side; the border is the rest.
+ * @param {ArrayLike<number>} rgba width x height pixels, row by row
+ * @param {number} width
+ * @param {number} height
  */
-function lightOf(rgba) {
-  const top = CANVAS_HEIGHT / 4;
-  const left = CANVAS_WIDTH / 4;
+export function lightOf(rgba, width, height) {
+  const top = height / 4;
+  const left = width / 4;
   let total = 0;
   let squares = 0;
   let center = 0;
   let centerCount = 0;
   let overexposed = 0;
-  for (let y = 0; y < CANVAS_HEIGHT; y += 1) {
-    for (let x = 0; x < CANVAS_WIDTH; x += 1) {
-      const i = (y * CANVAS_WIDTH + x) * 4;
+  for (let y = 0; y < height; y += 1) {
+    for (let x = 0; x < width; x += 1) {
+      const i = (y * width + x) * 4;
       const luma = 0.299 * rgba[i] + 0.587 * rgba[i + 1] + 0.114 * rgba[i + 2];
       total += luma;
       squares += luma * luma;
       if (luma >= OVEREXPOSED_LEVEL) overexposed += 1;
-      if (y >= top && y < CANVAS_HEIGHT - top && x >= left && x < CANVAS_WIDTH - left) {
+      if (y >= top && y < height - top && x >= left && x < width - left) {
         center += luma;
         centerCount += 1;
       }
     }
   }
-  const count = CANVAS_WIDTH * CANVAS_HEIGHT;
+  const count = width * height;
   const mean = total / count;
   return {
     mean_luma: mean,
@@ -170,8 +198,12 @@ function lightOf(rgba) {
   };
 }
 
-/** @param {ReturnType<typeof lightOf>[]} frames */
-function medianLight(frames) {
+/**
+ * The median of each light statistic over the frames (0 for none): a passing shadow or a frame
+ * caught mid-change does not decide.
+ * @param {ReturnType<typeof lightOf>[]} frames
+ */
+export function medianLight(frames) {
   /** @param {(frame: ReturnType<typeof lightOf>) => number} pick */
   const median = (pick) => (frames.length ? round(percentile(frames.map(pick), 50)) : 0);
   return {
@@ -184,17 +216,21 @@ function medianLight(frames) {
 }
 
 /**
+ * The nearest-rank percentile.
  * @param {number[]} values non-empty
  * @param {number} p 0..100
  */
-function percentile(values, p) {
+export function percentile(values, p) {
   const sorted = [...values].sort((a, b) => a - b);
   const index = Math.min(sorted.length - 1, Math.max(0, Math.round((p / 100) * (sorted.length - 1))));
   return sorted[index];
 }
 
-/** @param {number} rms 0..1 full scale */
-function dbfs(rms) {
+/**
+ * A level in dB relative to full scale, within -120..0.
+ * @param {number} rms 0..1 full scale
+ */
+export function dbfs(rms) {
   return rms > 0 ? Math.max(SILENCE_DBFS, Math.min(0, 20 * Math.log10(rms))) : SILENCE_DBFS;
 }
 

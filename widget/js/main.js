@@ -1,10 +1,11 @@
+// @ts-check
 // The check page: loads the check's info and language, welcomes the candidate (the interview, the
 // quiet window), runs the check when Start is clicked (run.js), and ends with the optional
 // feedback. The language can be switched at any step.
 
 import { ApiError, checkEndpoints, fetchCheckInfo, postFeedback, withTimeout } from "./api.js";
 import { createFeedback } from "./feedback.js";
-import { chosenLocale, loadI18n, resolveLocale, setText } from "./i18n.js";
+import { chosenLocale, loadI18n, resolveLocale } from "./i18n.js";
 import { detectUnsupported } from "./media.js";
 import { createQuietWindow } from "./quiet.js";
 import { createCheckRun } from "./run.js";
@@ -65,7 +66,7 @@ function mountCheckPage({ root, i18n, endpoints, info, infoError }) {
   ui.language.addEventListener("change", () => void i18n.switchTo(ui.language.value));
   i18n.onChange(() => {
     ui.language.value = i18n.locale;
-    if (info) renderWelcome(root, info, i18n);
+    if (info) renderWelcome(ui, info, i18n);
   });
   ui.main.removeAttribute("aria-busy");
 
@@ -73,7 +74,7 @@ function mountCheckPage({ root, i18n, endpoints, info, infoError }) {
     showLoadError(infoError);
     return;
   }
-  renderWelcome(root, info, i18n);
+  renderWelcome(ui, info, i18n);
   ui.quiet.hidden = false;
   createQuietWindow(
     { section: ui.quiet, countdown: ui.countdown, note: ui.joinNote, join: ui.join },
@@ -105,15 +106,9 @@ function mountCheckPage({ root, i18n, endpoints, info, infoError }) {
 
   /** @param {unknown} error why the check info could not be loaded */
   function showLoadError(error) {
-    const welcome = /** @type {HTMLElement} */ (root.querySelector('[data-step="welcome"]'));
-    for (const element of welcome.children) {
-      /** @type {HTMLElement} */ (element).hidden = element.tagName !== "H1";
-    }
-    ui.loadError.hidden = false;
     const gone = error instanceof ApiError && error.status === 404;
     const server = error instanceof ApiError ? "message.server" : "message.unreachable";
-    setText(ui.loadErrorText, t, gone ? "message.link_invalid" : server);
-    ui.reload.hidden = gone;
+    view.showLoadError(gone ? "message.link_invalid" : server, !gone);
     ui.reload.addEventListener("click", () => location.reload());
   }
 }

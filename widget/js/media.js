@@ -1,3 +1,4 @@
+// @ts-check
 // The browser's media side of a check: camera + microphone capture and the WebRTC connection
 // to the Greenroom server (non-trickle offer, one data channel). No DOM access here.
 

@@ -1,3 +1,4 @@
+// @ts-check
 // Live readings drawn from the server's metrics messages: the microphone level and the brightness.
 
 import { setText } from "./i18n.js";

@@ -1,12 +1,13 @@
+// @ts-check
 // One check run, from the Start click to the verdict: the camera and microphone, the connection to
-// the server and its messages, the speakers step, the local fallback, and the result. Owns every
-// resource of a run (stream, connection, recording, timers); a newer run makes everything an
-// older one still does a no-op.
+// the server and its messages, the speakers step, the local fallback, and the result. Which state
+// the page is in, and which run is current, is the machine's (run_state.js): each run owns what
+// it opens, and a newer run, or the end, releases it and silences its callbacks. The view
+// (view.js) shows it all.
 
 import { ApiError, fetchCheckInfo, postFallback, postOfferPatiently, withTimeout } from "./api.js";
 import { createDevicePickers, openChosenDevices } from "./devices.js";
 import { classifyMediaError, detectPlatform, guidanceFor } from "./guidance.js";
-import { setText } from "./i18n.js";
 import { measureLocally } from "./local.js";
 import {
   CheckConnection,
@@ -16,8 +17,8 @@ import {
   openCameraAndMicrophone,
   stopStream,
 } from "./media.js";
-import { createBrightnessReading, createMicMeter } from "./meters.js";
-import { CHECKS, allChecks, outcomesFor, readOutcomes, readResult } from "./results.js";
+import { allChecks, outcomesFor, readOutcomes, readResult } from "./results.js";
+import { classifyLoss, createRunMachine, isBusy } from "./run_state.js";
 import { createSpeakersStep } from "./speakers.js";
 import { recordVoice } from "./voice.js";
 
@@ -25,6 +26,7 @@ import { recordVoice } from "./voice.js";
 /** @typedef {import("./i18n.js").I18n} I18n */
 /** @typedef {import("./results.js").CheckName} CheckName */
 /** @typedef {import("./results.js").Outcomes} Outcomes */
+/** @typedef {import("./run_state.js").Run} Run */
 
 /** From Start to the server's first step; and from the speakers step to the verdict. */
 const MEASURE_TIMEOUT_MS = 45_000;
@@ -46,392 +48,265 @@ const MEASURED = Object.freeze(["camera", "lighting", "microphone"]);
  */
 export function createCheckRun({ root, view, i18n, endpoints, info }) {
   const { t } = i18n;
-  const { ui, showStep, renderOutcomes, announce } = view;
-  const micMeter = createMicMeter(ui.micMeter);
-  const brightness = createBrightnessReading(ui.brightness, t);
-
-  /** @type {"idle" | "blocked" | "running" | "speakers" | "local" | "verdict" | "failed" | "finished"} */
-  let phase = "idle";
-  /** Which run is current; callbacks of an older one see a different number and stop. */
-  let run = 0;
-  let connected = false;
-  /** @type {RTCIceServer[]} */
-  let iceServers = info.iceServers;
-  /** @type {MediaStream | null} */
-  let stream = null;
-  /** @type {CheckConnection | null} */
-  let connection = null;
-  let verdictTimer = 0;
+  const { ui } = view;
+  const machine = createRunMachine();
   /** @type {string | null} the stored attempt of the last verdict, for the feedback */
   let attemptId = null;
-  /** @type {MediaStreamTrack | null} the looped-back microphone */
-  let remoteAudio = null;
-  /** @type {ReturnType<typeof recordVoice>} */
-  let voiceRecorder = null;
-  const speakers = createSpeakersStep({
-    root,
-    view,
-    i18n,
-    send: (message) => connection?.send(message),
-  });
+  const speakers = createSpeakersStep({ root, view, i18n });
   const pickers = createDevicePickers(
     { container: ui.devices, camera: ui.cameraPicker, microphone: ui.microphonePicker },
     i18n,
-    () => restartCheck(),
-    (present) => {
-      // The device in use was unplugged: start again with what is left.
-      const inUse = stream?.getTracks().map((track) => track.getSettings().deviceId ?? "") ?? [];
-      if (inUse.some((id) => id && !present.has(id))) restartCheck();
-    },
+    () => runCheck({ restart: true }),
+    // The device in use was unplugged: start again with what is left.
+    () => runCheck({ restart: true }),
   );
 
-  ui.preview.addEventListener("playing", () => (ui.placeholder.hidden = true));
-
   /**
-   * @param {{restart?: boolean}} [options] restart: the candidate switched devices, keep focus
-   *   where it is (on the picker)
+   * Starts a run, unless one is under way.
+   * @param {{restart?: boolean}} [options] restart: the candidate switched devices (or one went
+   *   away) during a run; focus stays where it is (on the picker)
    */
-  async function runCheck({ restart = false } = {}) {
-    if (phase === "running" || phase === "speakers" || phase === "local") return;
-    const current = ++run;
-    release();
+  function runCheck({ restart = false } = {}) {
     const frame = frameContext();
+    const run = machine.begin(restart ? "restart" : "start");
+    if (!run) return;
+    // Whatever the run showed live goes with it.
+    run.defer(() => {
+      view.showPreview(null);
+      view.showReadings(null, null);
+      speakers.stop();
+    });
     // Framed without allow="camera; microphone": asking would only fail, and confuse.
-    if (frame.framed && frame.policyAllows === false) return showProblem("iframe");
-    phase = "running";
-    connected = false;
+    if (frame.framed && frame.policyAllows === false) return showProblem(run, "iframe");
     attemptId = null;
     // getUserMedia first, while the click still counts as a user gesture.
     const capture = openChosenDevices(openCameraAndMicrophone);
     // TURN credentials are short-lived: the page may have been open for a while.
     const fresh = withTimeout(fetchCheckInfo(endpoints.info), INFO_TIMEOUT_MS).catch(() => info);
     const permitted = cameraPermission();
-    resetRun();
+    view.resetCheck();
     speakers.unlock();
-    showStep("check", { focus: !restart });
-    announce([t("announce.started")]);
+    view.showStep("check", { focus: !restart });
+    view.announce([t("announce.started")]);
+    void measure(run, { capture, fresh, permitted, frame });
+  }
+
+  /**
+   * The run from the camera's answer on: the connection, the server's messages, the verdict.
+   * @param {Run} run
+   * @param {object} started
+   * @param {Promise<MediaStream>} started.capture
+   * @param {Promise<CheckInfo>} started.fresh
+   * @param {Promise<string | null>} started.permitted
+   * @param {ReturnType<typeof frameContext>} started.frame
+   */
+  async function measure(run, { capture, fresh, permitted, frame }) {
     const asked = performance.now();
     let answered = false;
     // A camera may take a moment to start: explain a prompt only when there may be one.
-    const asking = window.setTimeout(async () => {
-      if ((await permitted) === "granted" || answered || current !== run) return;
-      ui.asking.hidden = false;
-      announce([t("permission.asking")]);
-    }, ASKING_DELAY_MS);
+    const asking = run.after(ASKING_DELAY_MS, async () => {
+      if ((await run.until(permitted)) === "granted" || answered) return;
+      view.showAsking(true);
+      view.announce([t("permission.asking")]);
+    });
     /** @type {MediaStream | null} */
-    let captured = null;
+    let stream = null;
     /** @type {unknown} */
     let failure = null;
     try {
-      captured = await capture;
+      stream = await run.until(capture, stopStream);
     } catch (error) {
       failure = error;
     }
     answered = true;
-    window.clearTimeout(asking);
-    ui.asking.hidden = true;
-    if (!captured) {
-      const permission = await cameraPermission();
+    run.dispose(asking);
+    view.showAsking(false);
+    if (!stream) {
+      const permission = await run.until(cameraPermission());
       const problem = classifyMediaError(failure, { ...frame, permission });
-      if (current === run) showProblem(problem, frame.framed && frame.policyAllows === null);
-      return;
+      return showProblem(run, problem, frame.framed && frame.policyAllows === null);
     }
-    if (current !== run) return stopStream(captured);
-    stream = captured;
-    void pickers.show(stream);
+    const media = run.own(stream, (owned) => {
+      stopStream(owned);
+      pickers.forget(owned);
+    });
+    void pickers.show(media);
     const mediaMs = performance.now() - asked;
-    iceServers = ((await fresh) ?? info).iceServers;
-    if (current !== run) return;
-    showPrompt("prompt.say_name");
+    const { iceServers } = await run.until(fresh);
+    view.showPrompt("prompt.say_name");
 
-    verdictTimer = window.setTimeout(() => lose(current, null), MEASURE_TIMEOUT_MS);
-    try {
-      connection = new CheckConnection({
-        stream,
+    let connected = false;
+    /** @type {MediaStreamTrack | null} the looped-back microphone */
+    let remoteAudio = null;
+    /** @type {ReturnType<typeof recordVoice>} "say your name", until the speakers step */
+    let recorder = null;
+    run.deadline(MEASURE_TIMEOUT_MS, () => lose(null));
+    const connection = run.own(
+      new CheckConnection({
+        stream: media,
         iceServers,
         mediaMs,
         sendOffer: (offer, signal) =>
-          postOfferPatiently(endpoints.offer, offer, signal, (waitMs) =>
-            showMessage("message.waiting", { seconds: Math.ceil(waitMs / 1000) }),
+          postOfferPatiently(
+            endpoints.offer,
+            offer,
+            signal,
+            run.guard((waitMs) => {
+              view.showMessage("message.waiting", { seconds: Math.ceil(waitMs / 1000) });
+            }),
           ),
-        onVideo: showPreview,
-        onAudio: (track) => {
-          if (current === run) remoteAudio = track;
-        },
-        onMessage: (message) => current === run && onMessage(message),
+        onVideo: run.guard((track) => view.showPreview(new MediaStream([track]))),
+        onAudio: run.guard((track) => void (remoteAudio = track)),
+        onMessage: run.guard(onMessage),
         // Lost before any media came back: nothing got through, whatever the browser calls it.
-        onLost: () => lose(current, connected ? null : new NoRouteError()),
-      });
-      await connection.connect();
-      if (current === run) ui.message.hidden = true;
+        onLost: run.guard(() => lose(connected ? null : new NoRouteError())),
+      }),
+      (owned) => owned.close(),
+    );
+    try {
+      await run.until(connection.connect());
+      view.showMessage(null);
     } catch (error) {
-      lose(current, error);
+      lose(error);
     }
-  }
 
-  /** The candidate chose another camera or microphone, or the one in use went away. */
-  function restartCheck() {
-    if (phase !== "running" && phase !== "speakers" && phase !== "local") return;
-    run += 1;
-    release();
-    phase = "idle";
-    void runCheck({ restart: true });
+    /** @param {Record<string, any>} message */
+    function onMessage(message) {
+      if (message.type === "metrics") {
+        connected = true;
+        // Media flows: what the candidate says from now on is what the interviewer would hear.
+        if (!recorder && remoteAudio && machine.state === "running") {
+          const made = recordVoice(remoteAudio, ui.loopbackSink);
+          // Dropped unheard if the run ends first: a recording is only played in its own run.
+          recorder = made && run.own(made, (owned) => void owned.stop());
+        }
+        view.showReadings(finite(message.audio?.rms_dbfs), finite(message.video?.mean_luma));
+      } else if (message.type === "step" && message.step === "speakers") {
+        if (run.send("measured")) startSpeakers(readOutcomes(message.checks, MEASURED));
+      } else if (message.type === "speakers" && message.heard_by_server === true) {
+        if (machine.state === "speakers") speakers.heardByServer();
+      } else if (message.type === "verdict") {
+        if (run.send("verdict")) showVerdict(run, readResult(message.result), iceServers);
+      }
+    }
+
+    /** @param {Partial<Outcomes>} measured camera, lighting and microphone, judged */
+    function startSpeakers(measured) {
+      run.deadline(SPEAKERS_TIMEOUT_MS, () => lose(null));
+      view.showPrompt(null);
+      view.renderOutcomes({ ...allChecks("running", []), ...measured });
+      // The recording is the speakers step's now: it plays it, or drops it.
+      const voice = recorder;
+      recorder = null;
+      if (voice) run.disown(voice);
+      /** @type {(answer: Record<string, unknown>) => void} */
+      const send = run.guard((answer) => connection.send(answer));
+      void speakers.start(voice, view.resultLines(measured, MEASURED), send);
+    }
+
+    /**
+     * The connection failed, was refused, or no verdict came in time.
+     * @param {unknown} error
+     */
+    function lose(error) {
+      const noRoute = error instanceof NoRouteError;
+      const loss = classifyLoss({ noRoute, status: error instanceof ApiError ? error.status : 0 });
+      const to = run.send(loss.event);
+      if (to === "verdict") {
+        // The verdict stands; only the live preview ends.
+        run.release();
+      } else if (to === "local" && loss.event === "unreachable") {
+        void checkLocally(loss.why);
+      } else if (to === "failed" && loss.event === "lost") {
+        const blocked = loss.networkBlocked;
+        fail(loss.message, blocked ? outcomesFor(["network.blocked"]) : allChecks("skipped", []), {
+          retry: loss.retry,
+        });
+      }
+    }
+
+    /**
+     * WebRTC could not carry the check: measure in the browser alone, store that, show it.
+     * @param {"blocked" | "busy"} why
+     */
+    async function checkLocally(why) {
+      run.deadline(null);
+      run.dispose(connection);
+      const note = why === "busy" ? "message.busy_local" : "message.blocked_local";
+      view.showMessage(note);
+      view.showPreview(media);
+      view.showPrompt("prompt.say_name");
+      try {
+        const measured = await run.until(measureLocally(media, ui.preview));
+        const result = await run.until(
+          withTimeout(postFallback(endpoints.fallback, { why, ...measured }), FALLBACK_TIMEOUT_MS),
+        );
+        run.release();
+        if (run.send("verdict")) {
+          showVerdict(run, readResult(result), iceServers);
+          view.showResultNote(note);
+        }
+      } catch {
+        if (run.send("fallback_failed")) fail("message.server", allChecks("skipped", []));
+      }
+    }
   }
 
   /**
    * The camera or microphone could not be opened: say what to do, for this browser and system.
+   * @param {Run} run
    * @param {import("./guidance.js").Problem} problem
    * @param {boolean} [framed] framed, by a policy the browser cannot tell (see guidanceFor)
    */
-  function showProblem(problem, framed = false) {
-    phase = "blocked";
-    run += 1;
-    release();
+  function showProblem(run, problem, framed = false) {
+    if (!run.send("denied")) return;
     const platform = detectPlatform(navigator);
     view.showGuidance(guidanceFor(problem, platform, framed), platform);
-    showStep("permission");
   }
 
-  /** Puts the check step back to its start: every check running, nothing decided yet. */
-  function resetRun() {
-    window.clearTimeout(verdictTimer);
-    renderOutcomes(allChecks("running", []));
-    ui.message.hidden = true;
-    ui.prompt.hidden = true;
-    speakers.stop();
-    ui.itAdvice.hidden = true;
-    ui.resultNote.hidden = true;
-    ui.fixes.replaceChildren();
-    ui.placeholder.hidden = false;
-  }
-
-  /** @param {Record<string, any>} message */
-  function onMessage(message) {
-    if (message.type === "metrics") {
-      connected = true;
-      // Media flows: what the candidate says from now on is what the interviewer would hear.
-      if (!voiceRecorder && remoteAudio && phase === "running") {
-        voiceRecorder = recordVoice(remoteAudio, ui.loopbackSink);
-      }
-      micMeter.update(finite(message.audio?.rms_dbfs));
-      brightness.update(finite(message.video?.mean_luma));
-    } else if (message.type === "step" && message.step === "speakers" && phase === "running") {
-      startSpeakers(readOutcomes(message.checks, MEASURED));
-    } else if (message.type === "speakers" && message.heard_by_server === true) {
-      if (phase === "speakers") speakers.heardByServer();
-    } else if (message.type === "verdict" && (phase === "running" || phase === "speakers")) {
-      showVerdict(readResult(message.result));
-    }
-  }
-
-  /** @param {Partial<Outcomes>} measured camera, lighting and microphone, judged */
-  function startSpeakers(measured) {
-    const current = run;
-    phase = "speakers";
-    window.clearTimeout(verdictTimer);
-    verdictTimer = window.setTimeout(() => lose(current, null), SPEAKERS_TIMEOUT_MS);
-    ui.prompt.hidden = true;
-    renderOutcomes({ ...allChecks("running", []), ...measured });
-    const recorder = voiceRecorder;
-    voiceRecorder = null;
-    void speakers.start(recorder, resultLines(measured, MEASURED));
-  }
-
-  /** @param {ReturnType<typeof readResult>} result */
-  function showVerdict(result) {
-    phase = "verdict";
+  /**
+   * @param {Run} run
+   * @param {ReturnType<typeof readResult>} result
+   * @param {RTCIceServer[]} iceServers what the run connected with, for IT's list
+   */
+  function showVerdict(run, result, iceServers) {
+    run.deadline(null);
     attemptId = result.attemptId;
-    window.clearTimeout(verdictTimer);
     speakers.stop();
-    renderOutcomes(result.checks);
-    view.renderFixes(result.checks);
-    renderOverall(result.overall);
-    const blocked = result.checks.network.reasons.includes("network.blocked");
-    ui.itAdvice.hidden = !blocked;
-    if (blocked) {
-      const relays = iceServers.flatMap((server) => [server.urls ?? []].flat());
-      setText(ui.itServers, t, "it.servers", { servers: [location.host, ...relays].join(", ") });
-    }
-    ui.finish.hidden = false;
-    ui.checkAgain.hidden = result.overall === "ready";
-    showStep("result");
-    announceResults(result.checks);
+    const relays = iceServers.flatMap((server) => [server.urls ?? []].flat());
+    view.showVerdict(result, [location.host, ...relays]);
+    view.announce(view.resultLines(result.checks));
   }
 
   /**
-   * WebRTC could not carry the check: measure in the browser alone, store that, show it.
-   * @param {number} current the run
-   * @param {"blocked" | "busy"} why
-   */
-  async function checkLocally(current, why) {
-    const local = stream;
-    if (!local) return;
-    phase = "local";
-    window.clearTimeout(verdictTimer);
-    connection?.close();
-    connection = null;
-    const note = why === "busy" ? "message.busy_local" : "message.blocked_local";
-    showMessage(note);
-    ui.preview.srcObject = local;
-    ui.preview.play().catch(() => {});
-    showPrompt("prompt.say_name");
-    try {
-      const measured = await measureLocally(local, ui.preview);
-      if (current !== run) return;
-      const result = await withTimeout(
-        postFallback(endpoints.fallback, { why, ...measured }),
-        FALLBACK_TIMEOUT_MS,
-      );
-      if (current !== run) return;
-      releaseMedia();
-      showVerdict(readResult(result));
-      showResultNote(note);
-    } catch {
-      if (current === run) fail("message.server", allChecks("skipped", []));
-    }
-  }
-
-  /**
-   * The connection failed, was refused, or no verdict came in time.
-   * @param {number} current the run it happened to
-   * @param {unknown} error
-   */
-  function lose(current, error) {
-    if (current !== run) return;
-    if (phase === "verdict") {
-      // The verdict stands; only the live preview ends.
-      releaseMedia();
-      return;
-    }
-    if (phase !== "running" && phase !== "speakers") return;
-    const status = error instanceof ApiError ? error.status : 0;
-    if (error instanceof NoRouteError) {
-      void checkLocally(current, "blocked");
-    } else if (status === 503) {
-      void checkLocally(current, "busy");
-    } else if (status === 404) {
-      fail("message.link_invalid", allChecks("skipped", []), { retry: false });
-    } else {
-      fail(status ? "message.server" : "message.connection", outcomesFor(["network.blocked"]));
-    }
-  }
-
-  /**
-   * Ends the run as not ready, with a plain message and per-check advice.
+   * Shows the run's end as not ready, with a plain message and per-check advice.
    * @param {string} messageKey
    * @param {Outcomes} outcomes
    * @param {{retry?: boolean, focus?: boolean}} [options]
    */
   function fail(messageKey, outcomes, { retry = true, focus = true } = {}) {
-    phase = "failed";
-    release();
-    renderOutcomes(outcomes);
-    view.renderFixes(outcomes);
-    renderOverall("not_ready", false);
-    showResultNote(messageKey);
-    ui.checkAgain.hidden = !retry;
-    showStep("result", { focus });
+    view.showFailure(messageKey, outcomes, { retry, focus });
     // Announce only what follows a click; a failure found on load is simply there to read.
-    if (focus) announceResults(outcomes);
-  }
-
-  /** Stops everything the run holds. Safe to call at any time, more than once. */
-  function release() {
-    window.clearTimeout(verdictTimer);
-    releaseMedia();
-  }
-
-  function releaseMedia() {
-    connection?.close();
-    connection = null;
-    remoteAudio = null;
-    // Dropped unheard: a recording is only ever played in the run that made it.
-    void voiceRecorder?.stop();
-    voiceRecorder = null;
-    stopStream(stream);
-    stream = null;
-    ui.preview.srcObject = null;
-    ui.placeholder.hidden = false;
-    micMeter.update(null);
-    brightness.update(null);
-    speakers.stop();
-  }
-
-  /** @param {MediaStreamTrack} track the looped-back video */
-  function showPreview(track) {
-    ui.preview.srcObject = new MediaStream([track]);
-    // autoplay normally starts it; play() covers browsers that wait. A rejection changes nothing.
-    ui.preview.play().catch(() => {});
-  }
-
-  /** @param {Outcomes} outcomes */
-  function announceResults(outcomes) {
-    announce(resultLines(outcomes, CHECKS));
-  }
-
-  /**
-   * "Camera: Looks good", one line per check.
-   * @param {Partial<Outcomes>} outcomes
-   * @param {readonly CheckName[]} names
-   */
-  function resultLines(outcomes, names) {
-    return names.flatMap((name) => {
-      const outcome = outcomes[name];
-      if (!outcome) return [];
-      return [t("announce.result", { check: t(`check.${name}`), status: t(`status.${outcome.status}`) })];
-    });
-  }
-
-  /** @param {string} key */
-  function showPrompt(key) {
-    ui.prompt.hidden = false;
-    setText(ui.prompt, t, key);
-  }
-
-  /**
-   * @param {string} overall
-   * @param {boolean} [finished] false: the check could not finish, whatever it found
-   */
-  function renderOverall(overall, finished = true) {
-    ui.overall.dataset.overall = overall;
-    setText(ui.overall, t, finished ? `overall.${overall}` : "overall.incomplete");
-    ui.canContinue.hidden = overall !== "not_ready";
-  }
-
-  /**
-   * @param {string} key
-   * @param {Record<string, string | number>} [params]
-   */
-  function showMessage(key, params) {
-    ui.message.hidden = false;
-    setText(ui.message, t, key, params);
-  }
-
-  /** @param {string} key */
-  function showResultNote(key) {
-    ui.resultNote.hidden = false;
-    setText(ui.resultNote, t, key);
+    if (focus) view.announce(view.resultLines(outcomes));
   }
 
   return {
     /** Starts a run (Start, Try again, Check again); from a click, for getUserMedia. */
-    start: () => void runCheck(),
+    start: () => runCheck(),
     /** Whether a run is under way (the candidate cannot leave it for the next step). */
-    busy: () => phase === "running" || phase === "speakers" || phase === "local",
+    busy: () => isBusy(machine.state),
     /** The stored attempt of the last verdict, if there was one. */
     attemptId: () => attemptId,
     /** Ends whatever runs, for good: the candidate went on, or the page is going away. */
-    end() {
-      run += 1;
-      phase = "finished";
-      release();
-    },
+    end: () => void machine.send("end"),
     /**
      * This browser cannot run the check at all: show it as the result, without announcing.
      * @param {string} reason a browser.* reason code
      */
     unsupported(reason) {
-      fail("message.browser", outcomesFor([reason]), { retry: false, focus: false });
+      if (machine.send("unsupported")) {
+        fail("message.browser", outcomesFor([reason]), { retry: false, focus: false });
+      }
     },
   };
 }

@@ -1,3 +1,4 @@
+// @ts-check
 // When the interview is, in words: its start in the candidate's own time zone and in the
 // interview's, its length, and the quiet window around it (when the Join button is open).
 // Pure functions over dates; every word comes from Intl in the page's language.
@@ -85,6 +86,22 @@ export function formatTime(date, locale, timeZone, withDay = false) {
     minute: "2-digit",
     ...(timeZone ? { timeZone } : {}),
   }).format(date);
+}
+
+/**
+ * Whether two instants fall on the same calendar day in a zone.
+ * @param {Date} a
+ * @param {Date} b
+ * @param {string} [timeZone] IANA name; the browser's when omitted
+ */
+export function sameDay(a, b, timeZone) {
+  const day = new Intl.DateTimeFormat("en", {
+    year: "numeric",
+    month: "numeric",
+    day: "numeric",
+    ...(timeZone ? { timeZone } : {}),
+  });
+  return day.format(a) === day.format(b);
 }
 
 /**

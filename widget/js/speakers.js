@@ -1,3 +1,4 @@
+// @ts-check
 // The speakers step: first the candidate's own words as the interviewer hears them (played once),
 // then the chime, and the answer: "I heard it", "I didn't hear it", or the server hearing the
 // chime in the microphone. One <audio> element plays both, so the unlock in the Start click
@@ -13,9 +14,8 @@ import { MAX_RECORDING_MS, playOnce } from "./voice.js";
  * @param {Document} parts.root
  * @param {ReturnType<import("./view.js").createView>} parts.view
  * @param {I18n} parts.i18n
- * @param {(message: Record<string, unknown>) => void} parts.send to the server
  */
-export function createSpeakersStep({ root, view, i18n, send }) {
+export function createSpeakersStep({ root, view, i18n }) {
   const { ui, announce } = view;
   const { t } = i18n;
   const chimeUrl = ui.chime.getAttribute("src") ?? "";
@@ -23,6 +23,8 @@ export function createSpeakersStep({ root, view, i18n, send }) {
   let round = 0;
   let active = false;
   let decided = false;
+  /** @type {(message: Record<string, unknown>) => void} the answer's way to the server */
+  let send = () => {};
 
   ui.confirmSpeakers.addEventListener("click", () => answer(true));
   ui.notHeard.addEventListener("click", () => answer(false));
@@ -48,10 +50,12 @@ export function createSpeakersStep({ root, view, i18n, send }) {
   /**
    * @param {{stop: () => Promise<Blob | null>} | null} recorder the "say your name" recording
    * @param {string[]} results what the measured checks found, announced with the step
+   * @param {(message: Record<string, unknown>) => void} toServer sends the answer, in this run
    */
-  async function start(recorder, results) {
+  async function start(recorder, results, toServer) {
     const current = ++round;
     active = true;
+    send = toServer;
     decided = false;
     ui.speakersStep.hidden = false;
     ui.speakersActions.hidden = false;
@@ -81,6 +85,7 @@ export function createSpeakersStep({ root, view, i18n, send }) {
   function stop() {
     round += 1;
     active = false;
+    send = () => {};
     ui.chime.pause();
     ui.speakersStep.hidden = true;
   }

@@ -1,14 +1,19 @@
+// @ts-check
 // The check page's elements and how they show a run: one step at a time, each check's status in
-// words and symbol, the verdict, and the one polite live region. No network, no media.
+// words and symbol, the live readings, the verdict or the failure, and the one polite live
+// region. Elements are found by id; the attributes the tests use are theirs alone. No network.
 
 import { setText } from "./i18n.js";
-import { CHECKS } from "./results.js";
+import { createBrightnessReading, createMicMeter } from "./meters.js";
+import { CHECKS, allChecks } from "./results.js";
 
 /** @typedef {import("./i18n.js").I18n} I18n */
 /** @typedef {import("./results.js").CheckName} CheckName */
 /** @typedef {import("./results.js").Outcome} Outcome */
 /** @typedef {import("./results.js").Outcomes} Outcomes */
+/** @typedef {import("./results.js").Overall} Overall */
 /** @typedef {"welcome" | "permission" | "check" | "result" | "done"} Step */
+/** @typedef {ReturnType<typeof findElements>} Elements */
 
 /**
  * @param {Document} root
@@ -17,6 +22,10 @@ import { CHECKS } from "./results.js";
 export function createView(root, i18n) {
   const { t, has } = i18n;
   const ui = findElements(root);
+  const micMeter = createMicMeter(ui.micMeter);
+  const brightness = createBrightnessReading(ui.brightness, t);
+
+  ui.preview.addEventListener("playing", () => (ui.placeholder.hidden = true));
 
   /**
    * Shows one step and hides the others; focus goes to its heading, so keyboard and screen
@@ -114,7 +123,20 @@ export function createView(root, i18n) {
   }
 
   /**
-   * Fills the permission step with what to do.
+   * "Camera: Looks good", one line per check.
+   * @param {Partial<Outcomes>} outcomes
+   * @param {readonly CheckName[]} [names]
+   */
+  function resultLines(outcomes, names = CHECKS) {
+    return names.flatMap((name) => {
+      const outcome = outcomes[name];
+      if (!outcome) return [];
+      return [t("announce.result", { check: t(`check.${name}`), status: t(`status.${outcome.status}`) })];
+    });
+  }
+
+  /**
+   * Shows the permission step, filled with what to do.
    * @param {import("./guidance.js").Guidance} guidance
    * @param {{browser: string, os: string}} platform
    */
@@ -140,95 +162,237 @@ export function createView(root, i18n) {
     ui.openInTab.hidden = !guidance.steps.includes("guide.iframe");
     ui.tryAgain.hidden = guidance.problem === "iframe";
     ui.openInTabLink.href = location.href;
+    showStep("permission");
   }
 
-  return { ui, showStep, setStatus, renderOutcomes, renderFixes, reasonKey, announce, showGuidance };
+  /** Puts the check step back to its start: every check running, nothing decided yet. */
+  function resetCheck() {
+    renderOutcomes(allChecks("running", []));
+    ui.asking.hidden = true;
+    ui.message.hidden = true;
+    ui.prompt.hidden = true;
+    ui.itAdvice.hidden = true;
+    ui.resultNote.hidden = true;
+    ui.fixes.replaceChildren();
+    ui.placeholder.hidden = false;
+  }
+
+  /**
+   * @param {string | null} key the message, or null to hide it
+   * @param {Record<string, string | number>} [params]
+   */
+  function showMessage(key, params) {
+    ui.message.hidden = !key;
+    if (key) setText(ui.message, t, key, params);
+  }
+
+  /** @param {string | null} key what to ask the candidate to do, or null for nothing */
+  function showPrompt(key) {
+    ui.prompt.hidden = !key;
+    if (key) setText(ui.prompt, t, key);
+  }
+
+  /**
+   * The preview, or its placeholder.
+   * @param {MediaStream | null} stream
+   */
+  function showPreview(stream) {
+    ui.preview.srcObject = stream;
+    if (!stream) {
+      ui.placeholder.hidden = false;
+      return;
+    }
+    // autoplay normally starts it; play() covers browsers that wait. A rejection changes nothing.
+    ui.preview.play().catch(() => {});
+  }
+
+  /**
+   * The live readings from the server's metrics; null where there is none (yet).
+   * @param {number | null} dbfs
+   * @param {number | null} luma
+   */
+  function showReadings(dbfs, luma) {
+    micMeter.update(dbfs);
+    brightness.update(luma);
+  }
+
+  /**
+   * @param {{overall: Overall, checks: Outcomes}} result
+   * @param {string[]} servers what IT must let through, shown when the network was blocked
+   */
+  function showVerdict(result, servers) {
+    renderOutcomes(result.checks);
+    renderFixes(result.checks);
+    renderOverall(result.overall);
+    const blocked = result.checks.network.reasons.includes("network.blocked");
+    ui.itAdvice.hidden = !blocked;
+    if (blocked) setText(ui.itServers, t, "it.servers", { servers: servers.join(", ") });
+    ui.finish.hidden = false;
+    ui.checkAgain.hidden = result.overall === "ready";
+    showStep("result");
+  }
+
+  /**
+   * The run ended as not ready, with a plain message and per-check advice.
+   * @param {string} messageKey
+   * @param {Outcomes} outcomes
+   * @param {{retry: boolean, focus: boolean}} options
+   */
+  function showFailure(messageKey, outcomes, { retry, focus }) {
+    renderOutcomes(outcomes);
+    renderFixes(outcomes);
+    renderOverall("not_ready", false);
+    showResultNote(messageKey);
+    ui.checkAgain.hidden = !retry;
+    showStep("result", { focus });
+  }
+
+  /** @param {string} key a note under the result: why it is what it is */
+  function showResultNote(key) {
+    ui.resultNote.hidden = false;
+    setText(ui.resultNote, t, key);
+  }
+
+  /**
+   * @param {Overall} overall
+   * @param {boolean} [finished] false: the check could not finish, whatever it found
+   */
+  function renderOverall(overall, finished = true) {
+    ui.overall.dataset.overall = overall;
+    setText(ui.overall, t, finished ? `overall.${overall}` : "overall.incomplete");
+    ui.canContinue.hidden = overall !== "not_ready";
+  }
+
+  /**
+   * The check's details could not be loaded: only the heading and why stay.
+   * @param {string} key
+   * @param {boolean} canReload
+   */
+  function showLoadError(key, canReload) {
+    for (const element of ui.welcome.children) {
+      /** @type {HTMLElement} */ (element).hidden = element.tagName !== "H1";
+    }
+    ui.loadError.hidden = false;
+    setText(ui.loadErrorText, t, key);
+    ui.reload.hidden = !canReload;
+  }
+
+  return {
+    ui,
+    showStep,
+    setStatus,
+    renderOutcomes,
+    announce,
+    resultLines,
+    showGuidance,
+    resetCheck,
+    showAsking: (/** @type {boolean} */ shown) => void (ui.asking.hidden = !shown),
+    showMessage,
+    showPrompt,
+    showPreview,
+    showReadings,
+    showVerdict,
+    showFailure,
+    showResultNote,
+    showLoadError,
+  };
 }
 
 /** @param {Document} root */
 function findElements(root) {
   /**
    * @template {HTMLElement} T
-   * @param {string} selector
+   * @param {string} id
    * @returns {T}
    */
-  const one = (selector) => {
-    const element = root.querySelector(selector);
-    if (!element) throw new Error(`check.html has no ${selector}`);
-    return /** @type {T} */ (element);
+  const byId = (id) => {
+    const element = /** @type {T | null} */ (root.getElementById(id));
+    if (!element) throw new Error(`check.html has no #${id}`);
+    return element;
   };
-  /** @param {string} name */
-  const ref = (name) => one(`[data-ref="${name}"]`);
-  /** @param {string} name */
-  const testid = (name) => one(`[data-testid="${name}"]`);
   /**
    * @template {HTMLElement} T
-   * @param {(name: CheckName) => string} selector
+   * @param {(name: CheckName) => string} id
    * @returns {Record<CheckName, T>}
    */
-  const perCheck = (selector) =>
+  const perCheck = (id) =>
     /** @type {Record<CheckName, T>} */ (
-      Object.fromEntries(CHECKS.map((name) => [name, one(selector(name))]))
+      Object.fromEntries(CHECKS.map((name) => [name, byId(id(name))]))
     );
+  const status = perCheck((name) => `status-${name}`);
   return {
-    main: one("main"),
-    language: /** @type {HTMLSelectElement} */ (ref("language")),
-    steps: /** @type {HTMLElement[]} */ ([...root.querySelectorAll("[data-step]")]),
-    loadError: ref("load-error"),
-    loadErrorText: ref("load-error-text"),
-    reload: ref("reload"),
-    start: /** @type {HTMLButtonElement} */ (testid("start-check")),
-    message: testid("message"),
-    asking: ref("asking"),
-    permissionHeading: ref("permission-heading"),
-    guidance: ref("guidance"),
-    guidanceLead: ref("guidance-lead"),
-    guidanceSteps: ref("guidance-steps"),
-    openInTab: ref("open-in-tab"),
-    openInTabLink: /** @type {HTMLAnchorElement} */ (ref("open-in-tab-link")),
-    tryAgain: testid("try-again"),
-    continueAnyway: testid("continue-anyway"),
-    preview: /** @type {HTMLVideoElement} */ (ref("preview")),
-    placeholder: ref("placeholder"),
-    micMeter: testid("mic-meter"),
-    brightness: testid("brightness"),
-    prompt: ref("prompt"),
-    devices: ref("devices"),
-    cameraPicker: /** @type {HTMLSelectElement} */ (testid("camera-picker")),
-    microphonePicker: /** @type {HTMLSelectElement} */ (testid("microphone-picker")),
-    speakersStep: ref("speakers-step"),
-    speakersHeading: one("#speakers-heading"),
-    speakersPrompt: ref("speakers-prompt"),
-    speakersActions: ref("speakers-actions"),
-    confirmSpeakers: testid("confirm-speakers"),
-    playChime: ref("play-chime"),
-    notHeard: ref("not-heard"),
-    outputField: ref("output-field"),
-    outputDevice: /** @type {HTMLSelectElement} */ (ref("output-device")),
-    chime: /** @type {HTMLAudioElement} */ (ref("chime")),
-    loopbackSink: /** @type {HTMLAudioElement} */ (ref("loopback-sink")),
-    overall: testid("overall"),
-    resultNote: ref("result-note"),
-    fixes: ref("fixes"),
-    canContinue: ref("can-continue"),
-    itAdvice: testid("it-advice"),
-    itServers: ref("it-servers"),
-    finish: /** @type {HTMLButtonElement} */ (testid("finish")),
-    checkAgain: /** @type {HTMLButtonElement} */ (testid("check-again")),
-    checks: ref("checks"),
-    status: perCheck((name) => `[data-testid="status-${name}"]`),
-    statusText: perCheck((name) => `[data-testid="status-${name}"] .status-text`),
-    reasons: perCheck((name) => `[data-reasons-for="${name}"]`),
-    done: testid("done"),
-    feedback: /** @type {HTMLFormElement} */ (ref("feedback")),
-    feedbackComment: /** @type {HTMLTextAreaElement} */ (testid("feedback-comment")),
-    feedbackError: ref("feedback-error"),
-    sendFeedback: /** @type {HTMLButtonElement} */ (testid("send-feedback")),
-    feedbackThanks: ref("feedback-thanks"),
-    quiet: ref("quiet"),
-    countdown: ref("countdown"),
-    joinNote: ref("join-note"),
-    join: /** @type {HTMLAnchorElement} */ (ref("join")),
-    announcer: ref("announcer"),
+    main: /** @type {HTMLElement} */ (root.querySelector("main")),
+    language: /** @type {HTMLSelectElement} */ (byId("language")),
+    steps: /** @type {HTMLElement[]} */ ([...root.querySelectorAll("section[data-step]")]),
+    welcome: /** @type {HTMLElement} */ (root.querySelector('section[data-step="welcome"]')),
+    loadError: byId("load-error"),
+    loadErrorText: byId("load-error-text"),
+    reload: byId("reload"),
+    greeting: byId("greeting"),
+    interview: byId("interview"),
+    interviewTitle: byId("interview-title"),
+    whenRow: byId("when-row"),
+    interviewWhen: byId("interview-when"),
+    interviewZone: byId("interview-zone"),
+    durationRow: byId("duration-row"),
+    interviewDuration: byId("interview-duration"),
+    interviewersRow: byId("interviewers-row"),
+    interviewers: byId("interviewers"),
+    agendaBlock: byId("agenda-block"),
+    agenda: byId("agenda"),
+    start: /** @type {HTMLButtonElement} */ (byId("start-check")),
+    message: byId("message"),
+    asking: byId("asking"),
+    permissionHeading: byId("permission-heading"),
+    guidance: byId("guidance"),
+    guidanceLead: byId("guidance-lead"),
+    guidanceSteps: byId("guidance-steps"),
+    openInTab: byId("open-in-tab"),
+    openInTabLink: /** @type {HTMLAnchorElement} */ (byId("open-in-tab-link")),
+    tryAgain: byId("try-again"),
+    continueAnyway: byId("continue-anyway"),
+    preview: /** @type {HTMLVideoElement} */ (byId("preview")),
+    placeholder: byId("placeholder"),
+    micMeter: byId("mic-meter"),
+    brightness: byId("brightness"),
+    prompt: byId("prompt"),
+    devices: byId("devices"),
+    cameraPicker: /** @type {HTMLSelectElement} */ (byId("camera-device")),
+    microphonePicker: /** @type {HTMLSelectElement} */ (byId("microphone-device")),
+    speakersStep: byId("speakers-step"),
+    speakersHeading: byId("speakers-heading"),
+    speakersPrompt: byId("speakers-prompt"),
+    speakersActions: byId("speakers-actions"),
+    confirmSpeakers: byId("confirm-speakers"),
+    playChime: byId("play-chime"),
+    notHeard: byId("not-heard"),
+    outputField: byId("output-field"),
+    outputDevice: /** @type {HTMLSelectElement} */ (byId("output-device")),
+    chime: /** @type {HTMLAudioElement} */ (byId("chime")),
+    loopbackSink: /** @type {HTMLAudioElement} */ (byId("loopback-sink")),
+    overall: byId("overall-heading"),
+    resultNote: byId("result-note"),
+    fixes: byId("fixes"),
+    canContinue: byId("can-continue"),
+    itAdvice: byId("it-advice"),
+    itServers: byId("it-servers"),
+    finish: /** @type {HTMLButtonElement} */ (byId("finish")),
+    checkAgain: /** @type {HTMLButtonElement} */ (byId("check-again")),
+    checks: byId("checks"),
+    status,
+    statusText: /** @type {Record<CheckName, HTMLElement>} */ (
+      Object.fromEntries(CHECKS.map((name) => [name, status[name].querySelector(".status-text")]))
+    ),
+    reasons: perCheck((name) => `reasons-${name}`),
+    feedback: /** @type {HTMLFormElement} */ (byId("feedback")),
+    feedbackComment: /** @type {HTMLTextAreaElement} */ (byId("feedback-comment")),
+    feedbackError: byId("feedback-error"),
+    sendFeedback: /** @type {HTMLButtonElement} */ (byId("send-feedback")),
+    feedbackThanks: byId("feedback-thanks"),
+    quiet: byId("quiet"),
+    countdown: byId("countdown"),
+    joinNote: byId("join-note"),
+    join: /** @type {HTMLAnchorElement} */ (byId("join")),
+    announcer: byId("announcer"),
   };
 }

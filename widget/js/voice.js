@@ -1,3 +1,4 @@
+// @ts-check
 // "Say your name": records the looped-back microphone while the candidate speaks and plays it
 // back once afterwards, so they hear themselves as the interviewer will. Never live (a delayed
 // echo of one's own voice disturbs speech and feeds back through speakers), never stored: the

@@ -1,3 +1,4 @@
+// @ts-check
 // The welcome step: who invited the candidate, what the interview is, when it starts in their
 // own time (and in the interview's, when the clocks differ), how long it lasts, whom they will
 // meet and the agenda. Redrawn when the language changes.
@@ -17,16 +18,14 @@ import {
 /** @typedef {import("./i18n.js").I18n} I18n */
 
 /**
- * @param {Document} root
+ * @param {import("./view.js").Elements} ui
  * @param {CheckInfo} info
  * @param {I18n} i18n
  */
-export function renderWelcome(root, info, i18n) {
+export function renderWelcome(ui, info, i18n) {
   const { t, format } = i18n;
-  /** @param {string} ref */
-  const el = (ref) => /** @type {HTMLElement} */ (root.querySelector(`[data-ref="${ref}"]`));
 
-  const greeting = el("greeting");
+  const greeting = ui.greeting;
   const name = info.candidateName.split(/\s+/)[0] ?? "";
   if (name && info.organisation) {
     setText(greeting, t, "welcome.greeting_org", { name, organisation: info.organisation });
@@ -37,7 +36,7 @@ export function renderWelcome(root, info, i18n) {
   }
   greeting.hidden = !name && !info.organisation;
 
-  const title = el("interview-title");
+  const title = ui.interviewTitle;
   if (info.title) {
     delete title.dataset.i18n;
     title.textContent = info.title;
@@ -46,13 +45,13 @@ export function renderWelcome(root, info, i18n) {
   }
 
   const startsAt = parseDate(info.startsAt);
-  el("when-row").hidden = !startsAt;
+  ui.whenRow.hidden = !startsAt;
   if (startsAt) {
     const own = ownTimeZone();
     const differ = zonesDiffer(startsAt, own, info.timeZone);
     const when = formatStart(startsAt, format);
-    el("interview-when").textContent = differ ? t("interview.your_time", { when }) : when;
-    const other = el("interview-zone");
+    ui.interviewWhen.textContent = differ ? t("interview.your_time", { when }) : when;
+    const other = ui.interviewZone;
     other.hidden = !differ;
     if (differ) {
       other.textContent = t("interview.other_zone", {
@@ -62,22 +61,22 @@ export function renderWelcome(root, info, i18n) {
     }
   }
 
-  el("duration-row").hidden = !(info.durationMinutes > 0);
-  el("interview-duration").textContent =
+  ui.durationRow.hidden = !(info.durationMinutes > 0);
+  ui.interviewDuration.textContent =
     info.durationMinutes > 0 ? formatDuration(info.durationMinutes, format) : "";
 
-  el("interviewers-row").hidden = info.interviewers.length === 0;
-  el("interviewers").textContent = listOf(info.interviewers, format);
+  ui.interviewersRow.hidden = info.interviewers.length === 0;
+  ui.interviewers.textContent = listOf(info.interviewers, format);
 
-  el("agenda-block").hidden = info.agenda.length === 0;
-  el("agenda").replaceChildren(
+  ui.agendaBlock.hidden = info.agenda.length === 0;
+  ui.agenda.replaceChildren(
     ...info.agenda.map((item) => {
-      const li = root.createElement("li");
+      const li = ui.agenda.ownerDocument.createElement("li");
       li.textContent = item;
       return li;
     }),
   );
-  el("interview").hidden = false;
+  ui.interview.hidden = false;
 }
 
 /**
