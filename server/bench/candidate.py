@@ -16,8 +16,9 @@ from aiortc import MediaStreamTrack, RTCConfiguration, RTCPeerConnection, RTCSes
 from aiortc.mediastreams import MediaStreamError
 
 from server.media.rtc.passthrough import EncodedFrame, ReceiverTap
+from server.models.messages import PageMessage, Pong, SpeakersAnswer
 
-SpeakersAnswer = Literal["confirm", "deny", "ignore", "chime"]
+SpeakersReply = Literal["confirm", "deny", "ignore", "chime"]
 """What the candidate does at the speakers step: click "I heard it", "I didn't hear it",
 nothing, or let the chime play into its microphone (see `Chiming`)."""
 
@@ -41,7 +42,7 @@ class FakeCandidate:
         video: MediaStreamTrack | None,
         audio: MediaStreamTrack | None,
         *,
-        speakers: SpeakersAnswer = "confirm",
+        speakers: SpeakersReply = "confirm",
         decode_loopback: bool = True,
         receive: bool = True,
     ) -> None:
@@ -58,7 +59,6 @@ class FakeCandidate:
         self.received_fps: list[float] = []
         """What the server said it receives, from every `metrics` message."""
         self.session_id = ""
-        self.verdict: dict[str, Any] | None = None
         self.first_metrics = asyncio.Event()
         self._readers: list[asyncio.Task[None]] = []
         direction = "sendrecv" if receive else "sendonly"
@@ -69,8 +69,8 @@ class FakeCandidate:
         self.channel.on("message", self._on_message)
         self.pc.on("track", self._on_track)
 
-    def send(self, message: dict[str, Any]) -> None:
-        self.channel.send(json.dumps(message))
+    def send(self, message: PageMessage) -> None:
+        self.channel.send(message.model_dump_json())
 
     async def offer(self) -> dict[str, str]:
         await self.pc.setLocalDescription(await self.pc.createOffer())
@@ -102,7 +102,7 @@ class FakeCandidate:
         message = json.loads(text)
         kind = message["type"]
         if kind == "ping":
-            self.send({"type": "pong", "seq": message["seq"]})
+            self.send(Pong(seq=message["seq"]))
         elif kind == "metrics":
             self.metrics_at.append(time.time())
             self.first_metrics.set()
@@ -110,13 +110,11 @@ class FakeCandidate:
                 self.received_fps.append(fps)
         elif kind == "step" and message["step"] == "speakers":
             self._answer_speakers()
-        elif kind == "verdict":
-            self.verdict = message["result"]
         self.messages.put_nowait(message)
 
     def _answer_speakers(self) -> None:
         if self.speakers in ("confirm", "deny"):
-            self.send({"type": "speakers", "heard": self.speakers == "confirm"})
+            self.send(SpeakersAnswer(heard=self.speakers == "confirm"))
         elif self.speakers == "chime":
             assert isinstance(self.audio, Chiming), "the chime needs a track that can play it"
             self.audio.play_chime()

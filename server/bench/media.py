@@ -16,7 +16,6 @@ import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 
@@ -156,7 +155,16 @@ async def run(design: str, sessions: int, options: Options, workdir: Path) -> Re
     )
 
 
-async def soak(cycles: int, media: Media, workdir: Path) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Soak:
+    cycles: int
+    failures: int
+    rss_idle_mb: float
+    rss_after_mb: float
+    rss_growth_mb: float
+
+
+async def soak(cycles: int, media: Media, workdir: Path) -> Soak:
     """Connect and disconnect one candidate `cycles` times; memory must come back down."""
     with running_server(workdir, bench_settings(1, 0, "passthrough")) as server:
         async with aiohttp.ClientSession() as http:
@@ -176,24 +184,19 @@ async def soak(cycles: int, media: Media, workdir: Path) -> dict[str, Any]:
                     failures += not person.metrics_at or bool(error)
             await asyncio.sleep(2.0)
             rss_after = rss_mb(pid)
-    return {
-        "cycles": cycles,
-        "failures": failures,
-        "rss_idle_mb": round(rss_idle, 1),
-        "rss_after_mb": round(rss_after, 1),
-        "rss_growth_mb": round(rss_after - rss_idle, 1),
-    }
+    return Soak(
+        cycles=cycles,
+        failures=failures,
+        rss_idle_mb=round(rss_idle, 1),
+        rss_after_mb=round(rss_after, 1),
+        rss_growth_mb=round(rss_after - rss_idle, 1),
+    )
 
 
 def main(options: Options) -> int:
     media = encode_media()
     reports: list[Report] = []
-    results: dict[str, Any] = {
-        "workers": options.workers,
-        "load_processes": options.clients,
-        "settle_seconds": options.settle,
-        "runs": [],
-    }
+    soaked: Soak | None = None
     # Server and candidates share this machine: media stays on loopback, as in the tests.
     with host_addresses(("127.0.0.1",)):
         for count in options.sessions:
@@ -201,15 +204,21 @@ def main(options: Options) -> int:
                 with tempfile.TemporaryDirectory() as workdir:
                     report = asyncio.run(run(design, count, options, Path(workdir)))
                 reports.append(report)
-                results["runs"].append({**asdict(report), "ok": report.ok})
                 print(table(reports[-1:]), flush=True)
         if options.soak:
             with tempfile.TemporaryDirectory() as workdir:
-                results["soak"] = asyncio.run(soak(options.soak, media, Path(workdir)))
-            print("soak:", json.dumps(results["soak"]))
+                soaked = asyncio.run(soak(options.soak, media, Path(workdir)))
+            print("soak:", json.dumps(asdict(soaked)))
     print()
     print(table(reports))
     if options.output is not None:
+        results = {
+            "workers": options.workers,
+            "load_processes": options.clients,
+            "settle_seconds": options.settle,
+            "runs": [{**asdict(report), "ok": report.ok} for report in reports],
+            **({"soak": asdict(soaked)} if soaked else {}),
+        }
         options.output.write_text(json.dumps(results, indent=2))
         print(f"written to {options.output}")
     return 0 if all(r.ok for r in reports if r.design == "current") else 1

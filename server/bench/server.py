@@ -19,6 +19,8 @@ from typing import Any
 
 GREENROOM = str(Path(sys.executable).parent / "greenroom")
 START_SECONDS = 30.0
+ORGANISATION = "Greenroom Test"
+"""The name of the organisation `running_server` creates."""
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,7 @@ class Server:
     base_url: str
     api_key: str
     """The API key of the organisation `running_server` created (its origin is `base_url`)."""
+    database_url: str
     log_path: Path
     process: subprocess.Popen[bytes]
 
@@ -57,16 +60,17 @@ def running_server(workdir: Path, settings: Mapping[str, str] | None = None) -> 
     kept on loopback, and `settings` (GREENROOM_* variables) on top; stopped on the way out."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
+    database_url = f"sqlite:///{workdir / 'greenroom.db'}"
     env = {
         **os.environ,
-        "GREENROOM_DATABASE_URL": f"sqlite:///{workdir / 'greenroom.db'}",
+        "GREENROOM_DATABASE_URL": database_url,
         "GREENROOM_PORT": str(port),
         "GREENROOM_ICE_ADDRESSES": "127.0.0.1",
         **(settings or {}),
     }
     subprocess.run([GREENROOM, "migrate"], env=env, check=True, capture_output=True)
     created = subprocess.run(
-        [GREENROOM, "org", "create", "Greenroom test", "--origin", base_url],
+        [GREENROOM, "org", "create", ORGANISATION, "--origin", base_url],
         env=env,
         check=True,
         capture_output=True,
@@ -78,7 +82,13 @@ def running_server(workdir: Path, settings: Mapping[str, str] | None = None) -> 
         process = subprocess.Popen(
             [GREENROOM, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT
         )
-    server = Server(base_url=base_url, api_key=api_key, log_path=log_path, process=process)
+    server = Server(
+        base_url=base_url,
+        api_key=api_key,
+        database_url=database_url,
+        log_path=log_path,
+        process=process,
+    )
     try:
         wait_until_healthy(server)
         yield server

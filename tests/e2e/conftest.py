@@ -6,13 +6,9 @@ import asyncio
 import json
 import os
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator, Mapping
-from contextlib import ExitStack, asynccontextmanager, contextmanager
+from contextlib import ExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,11 +26,11 @@ from playwright.async_api import (
     expect,
 )
 
+from server.bench.server import Server, running_server
 from tests.support.coturn import Coturn, running_coturn
 from tests.support.media_files import write_wav, write_y4m
 from tests.support.synthetic import scene, silence, speech_like, uniform
 
-GREENROOM = str(Path(sys.executable).parent / "greenroom")
 CHROMIUM_FLAGS = [
     "--use-fake-ui-for-media-stream",
     "--use-fake-device-for-media-stream",
@@ -48,23 +44,6 @@ CHROMIUM_FLAGS = [
     "--allow-loopback-in-peer-connection",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-
-@dataclass(frozen=True)
-class Server:
-    base_url: str
-    api_key: str
-    log_path: Path
-
-    def api(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        request = urllib.request.Request(
-            self.base_url + path,
-            method=method,
-            data=None if body is None else json.dumps(body).encode(),
-            headers={"Authorization": f"Bearer {self.api_key}", "Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return json.load(response)
 
 
 @dataclass(frozen=True)
@@ -154,55 +133,6 @@ async def run_check(
     return await overall.get_attribute("data-overall") or ""
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@contextmanager
-def greenroom_server(workdir: Path, extra_env: Mapping[str, str]) -> Iterator[Server]:
-    """`greenroom serve` started as a user starts it, on a free port, media kept on loopback."""
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "GREENROOM_DATABASE_URL": f"sqlite:///{workdir / 'e2e.db'}",
-        "GREENROOM_PORT": str(port),
-        "GREENROOM_ICE_ADDRESSES": "127.0.0.1",
-        **extra_env,
-    }
-    subprocess.run([GREENROOM, "migrate"], env=env, check=True, capture_output=True)
-    created = subprocess.run(
-        [GREENROOM, "org", "create", "E2E", "--origin", base_url],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    api_key = json.loads(created.stdout)["api_key"]
-    log_path = workdir / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [GREENROOM, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with urllib.request.urlopen(base_url + "/healthz", timeout=1):
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("server did not start:\n" + log_path.read_text()) from None
-                time.sleep(0.1)
-        yield Server(base_url=base_url, api_key=api_key, log_path=log_path)
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
-
-
 StartServer = Callable[[Mapping[str, str]], Server]
 
 
@@ -219,7 +149,7 @@ def start_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StartServ
 
         def start(extra_env: Mapping[str, str]) -> Server:
             workdir = tmp_path_factory.mktemp("server")
-            return servers.enter_context(greenroom_server(workdir, extra_env))
+            return servers.enter_context(running_server(workdir, extra_env))
 
         yield start
 
@@ -351,9 +281,7 @@ def pytest_runtest_makereport(
     if report.failed:
         for name, value in getattr(item, "funcargs", {}).items():
             if isinstance(value, Server):
-                report.sections.append(
-                    (f"{name}: greenroom log", value.log_path.read_text()[-8000:])
-                )
+                report.sections.append((f"{name}: greenroom log", value.log()[-8000:]))
             elif isinstance(value, Coturn):
                 report.sections.append((f"{name}: turnserver log", value.log()[-8000:]))
     return report

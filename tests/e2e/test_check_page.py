@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from playwright.async_api import expect
 
+from server.bench.server import Server
 from tests.e2e.conftest import (
     ARTIFACTS,
     MediaFiles,
-    Server,
     create_check,
     fake_media,
     launched_chromium,

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from playwright.async_api import BrowserContext, Page, Route, async_playwright, expect
 
+from server.bench.server import Server
 from tests.e2e.conftest import (
     ARTIFACTS,
     MediaFiles,
-    Server,
     chromium_path,
     create_check,
     fake_media,

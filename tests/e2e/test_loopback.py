@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import Page, expect
 
+from server.bench.server import Server
 from tests.e2e.conftest import (
     MediaFiles,
-    Server,
     StartServer,
     create_check,
     fake_media,

@@ -16,17 +16,8 @@ import pytest_asyncio
 from aiohttp import web
 from playwright.async_api import Browser, ConsoleMessage, expect
 
-from tests.e2e.conftest import (
-    DESKTOP,
-    GREENROOM,
-    PHONE,
-    PageCheck,
-    Server,
-    Snap,
-    free_port,
-    run_check,
-    stored_result,
-)
+from server.bench.server import GREENROOM, Server, free_port
+from tests.e2e.conftest import DESKTOP, PHONE, PageCheck, Snap, run_check, stored_result
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
 
@@ -70,13 +61,11 @@ async def host() -> AsyncIterator[Host]:
 def vendor(server: Server, host: Host) -> Server:
     """The shared server as seen by an organisation whose pages live on the host's origin.
 
-    `greenroom org create` runs against the server's own database, the SQLite file next to its
-    log (see greenroom_server in conftest.py).
+    `greenroom org create` runs against the server's own database.
     """
-    database = f"sqlite:///{server.log_path.parent / 'e2e.db'}"
     created = subprocess.run(
         [GREENROOM, "org", "create", "Vendor", "--origin", host.origin],
-        env={**os.environ, "GREENROOM_DATABASE_URL": database},
+        env={**os.environ, "GREENROOM_DATABASE_URL": server.database_url},
         check=True,
         capture_output=True,
         text=True,

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, Request, Route, expect
 
-from tests.e2e.conftest import DESKTOP, PageCheck, Server, Snap, run_check
+from server.bench.server import Server
+from tests.e2e.conftest import DESKTOP, PageCheck, Snap, run_check
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
 

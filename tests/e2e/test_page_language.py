@@ -8,7 +8,8 @@ import re
 import pytest
 from playwright.async_api import Browser, Page, Route, expect
 
-from tests.e2e.conftest import DESKTOP, PHONE, PageCheck, Server, Snap
+from server.bench.server import Server
+from tests.e2e.conftest import DESKTOP, PHONE, PageCheck, Snap
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
 

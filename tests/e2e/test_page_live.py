@@ -12,6 +12,7 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, Request, expect
 
+from server.bench.server import Server
 from tests.e2e.conftest import (
     ARTIFACTS,
     CHROMIUM_FLAGS,
@@ -19,7 +20,6 @@ from tests.e2e.conftest import (
     PHONE,
     MediaFiles,
     PageCheck,
-    Server,
     Snap,
     launched_chromium,
     run_check,

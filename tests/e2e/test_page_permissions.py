@@ -11,13 +11,13 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, Page, expect
 
+from server.bench.server import Server
 from tests.e2e.conftest import (
     CHROMIUM_FLAGS,
     DESKTOP,
     PHONE,
     MediaFiles,
     PageCheck,
-    Server,
     Snap,
     launched_chromium,
 )

@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from tests.e2e.conftest import DESKTOP, PHONE, PageCheck, Server, Snap, run_check
+from server.bench.server import Server
+from tests.e2e.conftest import DESKTOP, PHONE, PageCheck, Snap, run_check
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
 

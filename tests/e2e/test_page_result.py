@@ -10,13 +10,13 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, expect
 
+from server.bench.server import Server
 from tests.e2e.conftest import (
     DESKTOP,
     PHONE,
     AxeCheck,
     MediaFiles,
     PageCheck,
-    Server,
     Snap,
     fake_media,
     launched_chromium,

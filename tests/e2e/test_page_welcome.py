@@ -7,7 +7,8 @@ import re
 import pytest
 from playwright.async_api import Browser, Route, expect
 
-from tests.e2e.conftest import DESKTOP, PHONE, PageCheck, Server, Snap
+from server.bench.server import ORGANISATION, Server
+from tests.e2e.conftest import DESKTOP, PHONE, PageCheck, Snap
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
 
@@ -25,7 +26,7 @@ async def test_welcome_shows_the_interview_in_both_time_zones(
         await expect(page.get_by_role("heading", level=1)).to_have_text(
             "Get ready for your interview"
         )
-        await expect(page.get_by_text("Hi Alex! E2E has invited you")).to_be_visible()
+        await expect(page.get_by_text(f"Hi Alex! {ORGANISATION} has invited you")).to_be_visible()
         await expect(page.get_by_role("heading", name="Backend engineer interview")).to_be_visible()
         when = page.get_by_test_id("interview-when")
         # Stockholm is six hours ahead of New York: the candidate reads their own clock first.

@@ -19,12 +19,12 @@ from aioice import stun
 from aioice.turn import create_turn_endpoint
 from playwright.async_api import expect
 
+from server.bench.server import Server
 from server.config import Settings
 from server.media.rtc.turn import ice_servers_for_browser, turn_credentials
 from tests.e2e.conftest import (
     ARTIFACTS,
     MediaFiles,
-    Server,
     create_check,
     fake_media,
     launched_chromium,

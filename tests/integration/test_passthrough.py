@@ -16,6 +16,7 @@ from server.app import create_app
 from server.bench.candidate import FakeCandidate
 from server.config import Settings
 from server.keys import peers_key
+from server.media.rtc import internals
 from server.media.rtc.passthrough import (
     MAX_AUDIO_FRAMES,
     MAX_VIDEO_FRAMES,
@@ -69,14 +70,10 @@ async def test_a_keyframe_request_about_the_loopback_reaches_the_browsers_sender
         await asyncio.sleep(1.0)
         video = next(t for t in peer.pc.getTransceivers() if t.kind == "video")
 
-        video.sender._send_keyframe = requested.set  # type: ignore[method-assign]
-        loopback_ssrcs = [
-            s
-            for s in video.receiver._RTCRtpReceiver__remote_streams  # type: ignore[attr-defined]
-            if s not in video.receiver._RTCRtpReceiver__rtx_ssrc  # type: ignore[attr-defined]
-        ]
+        internals.on_keyframe_request(video.sender, requested.set)
+        loopback_ssrcs = internals.media_ssrcs(video.receiver)
         assert loopback_ssrcs, "the peer receives the loopback"
-        await video.receiver._send_rtcp_pli(loopback_ssrcs[0])
+        await internals.send_pli(video.receiver, loopback_ssrcs[0])
         async with asyncio.timeout(2.0):
             await requested.wait()
     finally:

@@ -12,16 +12,17 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from server.app import create_app
-from server.bench.candidate import FakeCandidate, SpeakersAnswer
+from server.bench.candidate import FakeCandidate, SpeakersReply
 from server.config import Settings
 from server.keys import peers_key
 from server.media.analysis.chime import chime_waveform
+from server.models.messages import Bye
 from tests.conftest import AiohttpClient, Seeded
 from tests.support.peer import PictureTrack, SoundTrack
 from tests.support.synthetic import SAMPLE_RATE, silence, speech_like, uniform
 
 
-def peer(speakers: SpeakersAnswer = "confirm") -> FakeCandidate:
+def peer(speakers: SpeakersReply = "confirm") -> FakeCandidate:
     # The chime as a laptop microphone hears it from its own speakers: 20 dB down, then quiet.
     heard = (chime_waveform(SAMPLE_RATE) * 0.1).astype(np.int16)
     return FakeCandidate(
@@ -124,7 +125,7 @@ async def test_a_page_that_says_goodbye_is_let_go_at_once(
         await candidate.next_message("metrics", within=10)
         session = client.app[peers_key].get(candidate.session_id)
         assert session is not None
-        candidate.send({"type": "bye"})
+        candidate.send(Bye())
         async with asyncio.timeout(1.0):
             await session.wait_closed()
         assert len(client.app[peers_key]) == 0
