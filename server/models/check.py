@@ -148,8 +148,8 @@ class CheckView(Contract):
     expires_at: Timestamp
     created_at: Timestamp
     latest_result: Result | None
-    # Beside the result, not inside it: the Result is also the postMessage and webhook payload,
-    # and feedback arrives later and may change.
+    # Beside the result, not inside it: the Result stays as measured, while feedback arrives
+    # after it, may change, and is the candidate's own words.
     feedback: Feedback | None
 
     @classmethod

@@ -1,8 +1,7 @@
 """The Result: one attempt's verdict per check, with the numbers it was judged on.
 
-The same object is stored with the attempt, answered by the API, sent to the page as the
-`verdict` message, and (as references and codes only) to embedders and webhooks. Its shape is
-documented in docs/result.md; change it only deliberately.
+The same object is stored with the attempt, answered by the API and sent to the page as the
+`verdict` message. Its shape is documented in docs/result.md; change it only deliberately.
 """
 
 from __future__ import annotations

@@ -114,7 +114,7 @@ attempts = sa.Table(
     *(sa.Column(column, sa.String(8), nullable=False) for column in STATUS_COLUMNS.values()),
     sa.Column("result", sa.JSON, nullable=False),
     # The candidate's answer to "How easy was it to get ready?", given after the attempt: kept
-    # beside the result, not in it, because the result is sent on (postMessage, webhooks) as
+    # beside the result, not in it, because the result is sent on (to the page, the API) as
     # measured and the comment is the candidate's own words.
     sa.Column("feedback_ease", sa.SmallInteger, nullable=True),
     sa.Column("feedback_comment", sa.String(1000), nullable=True),
