@@ -36,9 +36,13 @@ def clock_text(instant: datetime, zone: str) -> str:
 
 
 async def open_at(page: Page, url: str, instant: datetime) -> None:
-    """Loads the page with its clock a minute before `instant`, then stops the clock there."""
+    """Loads the page with its clock a minute before `instant`, then stops the clock there.
+
+    The clock jumps only once the page has its check's details: jumping earlier would also fire
+    the page's own timeout on that request, which a slow machine has not answered yet."""
     await page.clock.install(time=instant - timedelta(minutes=1))
     await page.goto(url)
+    await expect(page.get_by_test_id("quiet")).to_be_visible()
     await page.clock.pause_at(instant)
 
 
