@@ -204,4 +204,4 @@ class CandidateInfo(Contract):
     candidate_name: str
     organisation: str
     embed_origins: list[str]
-    """The only origins the page may post messages to or accept them from when framed."""
+    """The organisation's allowed embedders: the same list as the page's frame-ancestors."""

@@ -45,7 +45,7 @@ export function outcomesFor(reasons) {
 }
 
 /**
- * The parts of a server Result (docs/protocol.md) this page shows, with anything malformed made safe:
+ * The parts of a server Result (docs/result.md) this page shows, with anything malformed made safe:
  * an unknown overall reads not_ready, a missing or unknown check status reads skipped, an
  * attempt id of any other shape than the server's reads null.
  * @param {any} result
