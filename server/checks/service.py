@@ -151,7 +151,7 @@ class CheckService:
         offer = parse_offer(body.sdp)
         answer = await self.media.answer(check.id, offer, browser)
         await attempts.start(self.engine, check.id)
-        return AnswerBody(sdp=answer.sdp, session_id=answer.session_id)
+        return answer
 
     async def record_fallback(
         self, token: str, measured: LocalCheck, browser: Browser, now: datetime

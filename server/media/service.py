@@ -3,21 +3,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Protocol
 
 from server.media.rtc.sdp import Offer
+from server.models.offer import AnswerBody
 from server.models.result import Browser
 
 
-@dataclass(frozen=True)
-class Answer:
-    session_id: str
-    sdp: str
-
-
 class MediaService(Protocol):
-    async def answer(self, check_id: str, offer: Offer, browser: Browser) -> Answer:
+    async def answer(self, check_id: str, offer: Offer, browser: Browser) -> AnswerBody:
         """Start a session for the check (replacing a live one) and return the answer SDP."""
         ...
 

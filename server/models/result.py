@@ -155,6 +155,14 @@ class Checks(Contract):
         return [getattr(self, name) for name in CHECK_NAMES]
 
 
+class MeasuredChecks(Contract):
+    """The checks judged on the measurement window's media, before the speakers step."""
+
+    camera: Outcome[CameraMetrics]
+    lighting: Outcome[LightingMetrics]
+    microphone: Outcome[MicrophoneMetrics]
+
+
 CheckName = Literal["browser", "camera", "lighting", "microphone", "speakers", "network"]
 CHECK_NAMES: tuple[CheckName, ...] = get_args(CheckName)
 """Every check's name, in the page's order: the one list of them."""

@@ -13,8 +13,8 @@ from server.config import SPEAKERS_SECONDS, VERDICT_GRACE_SECONDS, Settings
 from server.errors import Busy
 from server.media.rtc.internals import host_addresses
 from server.media.rtc.sdp import Offer
-from server.media.service import Answer
 from server.media.session.session import AbandonSink, MediaSession, ResultSink, SessionLimits
+from server.models.offer import AnswerBody
 from server.models.result import Browser
 
 log = logging.getLogger(__name__)
@@ -74,9 +74,9 @@ class Peers:
         log.info("session %s started (%d live)", session.id, len(self._sessions))
         return session
 
-    async def answer(self, check_id: str, offer: Offer, browser: Browser) -> Answer:
+    async def answer(self, check_id: str, offer: Offer, browser: Browser) -> AnswerBody:
         session = await self.start(check_id, offer, browser)
-        return Answer(session_id=session.id, sdp=str(session.pc.localDescription.sdp))
+        return AnswerBody(session_id=session.id, sdp=str(session.pc.localDescription.sdp))
 
     async def live_sessions(self) -> int:
         return len(self._sessions)

@@ -11,7 +11,7 @@ from aiortc import RTCDataChannel
 
 from server.models.base import Contract
 from server.models.messages import PageMessage, parse_message
-from server.models.result import CameraMetrics, LightingMetrics, MicrophoneMetrics, Outcome, Result
+from server.models.result import MeasuredChecks, Result
 
 log = logging.getLogger(__name__)
 
@@ -57,12 +57,6 @@ class Ping(Contract):
 
     type: Literal["ping"] = "ping"
     seq: int
-
-
-class MeasuredChecks(Contract):
-    camera: Outcome[CameraMetrics]
-    lighting: Outcome[LightingMetrics]
-    microphone: Outcome[MicrophoneMetrics]
 
 
 class NextStep(Contract):

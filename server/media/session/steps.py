@@ -29,7 +29,6 @@ from server.media.session.protocol import (
     LiveMetrics,
     LiveNetwork,
     LiveVideo,
-    MeasuredChecks,
     NextStep,
     Ping,
     ServerMessage,
@@ -148,13 +147,7 @@ class Steps:
         rtts_ms, browser_report = self.pings.rtts_ms, self.browser_report
         media = judge_media(self.video.summary(), self.audio.summary())
         self.speakers.start(self.audio.sample_rate)
-        self.connection.send(
-            NextStep(
-                checks=MeasuredChecks(
-                    camera=media.camera, lighting=media.lighting, microphone=media.microphone
-                )
-            )
-        )
+        self.connection.send(NextStep(checks=media))
         speakers = await self.speakers.outcome(self.speakers_seconds)
         network = summarise(
             first=first_sample,

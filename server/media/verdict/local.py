@@ -11,15 +11,15 @@ from typing import Any, TypeVar
 
 from server.media.analysis.audio import AudioSummary
 from server.media.analysis.video import FrameStats, VideoSummary
-from server.media.verdict.result import AttemptHeader, MediaOutcomes, assemble, judge_media
+from server.media.verdict.result import AttemptHeader, assemble, judge_media
 from server.media.verdict.rules import Speakers, judge_speakers, network_blocked
 from server.models.fallback import LocalCamera, LocalCheck, LocalMicrophone
-from server.models.result import NetworkMetrics, Outcome, Result, Status
+from server.models.result import MeasuredChecks, NetworkMetrics, Outcome, Result, Status
 
 
 def local_result(measured: LocalCheck, attempt: AttemptHeader) -> Result:
     judged = judge_media(video_of(measured.camera), audio_of(measured.microphone))
-    media = MediaOutcomes(
+    media = MeasuredChecks(
         camera=by_browser(judged.camera),
         lighting=by_browser(judged.lighting),
         microphone=by_browser(judged.microphone),

@@ -20,10 +20,8 @@ from server.media.verdict.rules import (
 from server.models.result import (
     Browser,
     BrowserMetrics,
-    CameraMetrics,
     Checks,
-    LightingMetrics,
-    MicrophoneMetrics,
+    MeasuredChecks,
     NetworkMetrics,
     Outcome,
     Result,
@@ -32,17 +30,8 @@ from server.models.result import (
 )
 
 
-@dataclass(frozen=True)
-class MediaOutcomes:
-    """The checks judged on the measurement window's media."""
-
-    camera: Outcome[CameraMetrics]
-    lighting: Outcome[LightingMetrics]
-    microphone: Outcome[MicrophoneMetrics]
-
-
-def judge_media(video: VideoSummary, audio: AudioSummary | None) -> MediaOutcomes:
-    return MediaOutcomes(
+def judge_media(video: VideoSummary, audio: AudioSummary | None) -> MeasuredChecks:
+    return MeasuredChecks(
         camera=judge_camera(video),
         lighting=judge_lighting(video),
         microphone=judge_microphone(audio),
@@ -68,7 +57,7 @@ class AttemptHeader:
 
 def assemble(
     attempt: AttemptHeader,
-    media: MediaOutcomes,
+    media: MeasuredChecks,
     speakers: Outcome[SpeakersMetrics],
     network: Outcome[NetworkMetrics],
 ) -> Result:
@@ -92,7 +81,7 @@ def assemble(
 
 
 def build_result(
-    attempt: AttemptHeader, media: MediaOutcomes, speakers: Speakers, network: NetworkSummary
+    attempt: AttemptHeader, media: MeasuredChecks, speakers: Speakers, network: NetworkSummary
 ) -> Result:
     """A session's Result: everything measured by the server."""
     return assemble(attempt, media, judge_speakers(speakers), judge_network(network))

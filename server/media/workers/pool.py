@@ -28,9 +28,8 @@ import aiohttp
 from server.config import Settings
 from server.errors import GreenroomError
 from server.media.rtc.sdp import Offer
-from server.media.service import Answer
 from server.models.base import Body, Id
-from server.models.offer import MAX_OFFER_BYTES
+from server.models.offer import MAX_OFFER_BYTES, AnswerBody
 from server.models.result import Browser
 
 log = logging.getLogger(__name__)
@@ -48,11 +47,6 @@ class WorkerOffer(Body):
     sdp: str
     kinds: list[Literal["audio", "video", "application"]]
     browser: Browser
-
-
-class WorkerAnswer(Body):
-    session_id: str
-    sdp: str
 
 
 class WorkerError(GreenroomError):
@@ -171,17 +165,16 @@ class WorkerPool:
                     except Exception:
                         log.exception("media worker %d could not be restarted", worker.index)
 
-    async def answer(self, check_id: str, offer: Offer, browser: Browser) -> Answer:
+    async def answer(self, check_id: str, offer: Offer, browser: Browser) -> AnswerBody:
         body = WorkerOffer(
             check_id=check_id,
             sdp=offer.sdp,
             kinds=sorted(offer.kinds),  # type: ignore[arg-type]
             browser=browser,
         )
-        answer = WorkerAnswer.model_validate(
+        return AnswerBody.model_validate(
             await self.worker_for(check_id).call("POST", "/offer", body)
         )
-        return Answer(session_id=answer.session_id, sdp=answer.sdp)
 
     async def connected(self, check_id: str) -> bool:
         state = await self.worker_for(check_id).call("GET", f"/checks/{check_id}")

@@ -34,7 +34,7 @@ async def offer(request: web.Request) -> web.Response:
     answer = await request.app[peers_key].answer(
         body.check_id, Offer(sdp=body.sdp, kinds=frozenset(body.kinds)), body.browser
     )
-    return web.json_response({"session_id": answer.session_id, "sdp": answer.sdp})
+    return web.json_response(answer.model_dump(mode="json"))
 
 
 @routes.get("/checks/{check_id}")
