@@ -7,15 +7,26 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from server.accounts.service import AccountService
 from server.checks.attempts import abandon, record_verdict
+from server.checks.feed import running_feed
 from server.checks.service import CheckService
 from server.config import Settings
-from server.keys import checks_key, engine_key, media_key, peers_key, settings_key
+from server.keys import (
+    accounts_key,
+    checks_key,
+    engine_key,
+    feed_key,
+    media_key,
+    peers_key,
+    settings_key,
+)
 from server.media.session.peers import running_peers
 from server.media.workers.pool import running_pool
 from server.store.db import create_engine
 from server.web.api import api_app
 from server.web.candidate import STATIC_DIR, WIDGET_DIR, candidate_app
+from server.web.dashboard import add_recruiter_pages
 from server.web.errors import json_errors, security_headers
 from server.web.health import healthz
 
@@ -53,7 +64,10 @@ async def media_workers(app: web.Application) -> AsyncIterator[None]:
 
 async def services(app: web.Application) -> AsyncIterator[None]:
     app[checks_key] = CheckService(app[engine_key], app[media_key], app[settings_key])
-    yield
+    app[accounts_key] = AccountService(app[engine_key])
+    async with running_feed(app[engine_key]) as feed:
+        app[feed_key] = feed
+        yield
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -66,6 +80,7 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/healthz", healthz)
     app.add_subapp("/api/v1", api_app())
     app.add_subapp("/c", candidate_app())
+    add_recruiter_pages(app, settings)
     app.router.add_static("/widget", WIDGET_DIR, append_version=False)
     app.router.add_static("/static", STATIC_DIR, append_version=False)
     return app

@@ -1,9 +1,10 @@
-"""`greenroom serve | migrate | demo | org create | bench media`."""
+"""`greenroom serve | migrate | demo | org create | user create | bench media`."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import json
 import logging
 import os
@@ -12,15 +13,20 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from aiohttp import web
+from pydantic import ValidationError
 
+from server.accounts.service import AccountService
 from server.app import create_app
 from server.config import ConfigError, Settings
 from server.demo import seed_demo
+from server.errors import GreenroomError
 from server.logs import AccessLogger, configure_logging
+from server.models.base import describe
+from server.models.user import NewUser, Role
 from server.store.db import create_engine, current_revision, migrate
-from server.store.orgs import InvalidOrigin, create_api_key, create_org, parse_origin
+from server.store.orgs import InvalidOrigin, create_api_key, create_org, get_org, parse_origin
 
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0003"
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +61,24 @@ def parser() -> argparse.ArgumentParser:
         default=[],
         metavar="URL",
         help="an origin allowed to embed the check (repeatable)",
+    )
+    user = commands.add_parser("user", help="recruiters' accounts").add_subparsers(
+        dest="action", required=True
+    )
+    new_user = user.add_parser(
+        "create", parents=[common], help="create a recruiter or admin; prints JSON with its id"
+    )
+    new_user.add_argument("--org", required=True, metavar="ORG_ID")
+    new_user.add_argument("--email", required=True)
+    new_user.add_argument("--name", required=True)
+    new_user.add_argument("--role", choices=[role.value for role in Role], default="recruiter")
+    new_user.add_argument(
+        "--time-zone", default="UTC", help="IANA zone for the dashboard's dates (default UTC)"
+    )
+    new_user.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of standard input instead of prompting",
     )
     bench = commands.add_parser("bench", help="benchmarks").add_subparsers(
         dest="action", required=True
@@ -129,6 +153,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "org":
         return asyncio.run(_create_org(settings, args.name, args.origin))
+    if args.command == "user":
+        return asyncio.run(_create_user(settings, args))
     if args.command == "demo":
         asyncio.run(_demo(settings))
     elif not asyncio.run(_schema_current(settings)):
@@ -184,6 +210,43 @@ async def _create_org(settings: Settings, name: str, origins: list[str]) -> int:
     return 0
 
 
+async def _create_user(settings: Settings, args: argparse.Namespace) -> int:
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            print("greenroom: the passwords differ", file=sys.stderr)
+            return 2
+    try:
+        new = NewUser.model_validate(
+            {
+                "email": args.email,
+                "name": args.name,
+                "role": args.role,
+                "password": password,
+                "time_zone": args.time_zone,
+            },
+            strict=False,
+        )
+    except ValidationError as exc:
+        print(f"greenroom: {describe(exc.errors(include_url=False))}", file=sys.stderr)
+        return 2
+    engine = create_engine(settings.database_url)
+    try:
+        if await get_org(engine, args.org) is None:
+            print(f"greenroom: no organisation {args.org[:40]!r}", file=sys.stderr)
+            return 2
+        user = await AccountService(engine).create_user(args.org, new)
+    except GreenroomError as exc:
+        print(f"greenroom: {exc.message}", file=sys.stderr)
+        return 2
+    finally:
+        await engine.dispose()
+    print(json.dumps({"id": user.id}))
+    return 0
+
+
 async def _demo(settings: Settings) -> None:
     engine = create_engine(settings.database_url)
     try:
@@ -196,6 +259,8 @@ async def _demo(settings: Settings) -> None:
         "\nGreenroom demo is starting.\n"
         f"  Candidate check page: {base}/c/{demo.check.token}\n"
         f"  API key (shown once):  {demo.api_key}\n"
+        f"  Recruiter dashboard:   {base}/login\n"
+        f"    e-mail {demo.recruiter_email}, password (shown once): {demo.recruiter_password}\n"
         f"  Check via the API:     curl -H 'Authorization: Bearer {demo.api_key}' "
         f"{base}/api/v1/checks/{demo.check.id}\n",
         flush=True,

@@ -1,14 +1,19 @@
-"""Demo data: an organisation, an API key and one check whose interview starts in an hour."""
+"""Demo data: an organisation, an API key, a recruiter and one check whose interview starts in an
+hour."""
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from server.accounts.passwords import hash_password
 from server.models.check import Candidate, Check, NewCheck
+from server.models.user import NewUser, Role
+from server.store import users
 from server.store.checks import create_check
 from server.store.orgs import create_api_key, create_org
 from server.store.schema import organisations
@@ -16,11 +21,16 @@ from server.store.schema import organisations
 DEMO_ORG = "Greenroom Demo"
 
 
+DEMO_RECRUITER = "recruiter@example.com"
+
+
 @dataclass(frozen=True)
 class Demo:
     org_id: str
     api_key: str
     check: Check
+    recruiter_email: str
+    recruiter_password: str
 
 
 async def seed_demo(engine: AsyncEngine, base_url: str) -> Demo:
@@ -50,4 +60,29 @@ async def seed_demo(engine: AsyncEngine, base_url: str) -> Demo:
             join_url="https://meet.example.com/backend-engineer",
         ),
     )
-    return Demo(org_id=org_id, api_key=api_key, check=check)
+    password = secrets.token_urlsafe(12)
+    await _demo_recruiter(engine, org_id, password)
+    return Demo(
+        org_id=org_id,
+        api_key=api_key,
+        check=check,
+        recruiter_email=DEMO_RECRUITER,
+        recruiter_password=password,
+    )
+
+
+async def _demo_recruiter(engine: AsyncEngine, org_id: str, password: str) -> None:
+    """The demo's recruiter, with a fresh password on every run (it is printed, not kept)."""
+    password_hash = await hash_password(password)
+    found = await users.user_by_email(engine, DEMO_RECRUITER)
+    if found is not None:
+        await users.set_password_hash(engine, found[0].id, password_hash)
+        return
+    new = NewUser(
+        email=DEMO_RECRUITER,
+        name="Sam Recruiter",
+        role=Role.ADMIN,
+        password=password,
+        time_zone="Europe/Stockholm",
+    )
+    await users.create_user(engine, org_id, new, password_hash)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from server.accounts.service import AccountService
+from server.checks.feed import ChangeFeed
 from server.checks.service import CheckService
 from server.config import Settings
 from server.media.service import MediaService
@@ -19,3 +21,7 @@ peers_key = web.AppKey("peers", Peers)
 """This process's sessions; absent when media runs in workers."""
 checks_key = web.AppKey("checks", CheckService)
 """The service layer."""
+accounts_key = web.AppKey("accounts", AccountService)
+"""Recruiters' accounts and sessions."""
+feed_key = web.AppKey("feed", ChangeFeed)
+"""Check changes as they land, for open dashboards."""

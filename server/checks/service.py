@@ -18,14 +18,22 @@ from server.media.rtc.turn import ice_servers_for_browser
 from server.media.service import MediaService
 from server.media.verdict.local import local_result
 from server.media.verdict.result import AttemptHeader
-from server.models.check import CandidateInfo, Check, CheckView, NewCheck
+from server.models.check import (
+    CandidateInfo,
+    Check,
+    CheckChanges,
+    CheckStatus,
+    CheckView,
+    NewCheck,
+)
 from server.models.fallback import LocalCheck
 from server.models.feedback import Feedback, FeedbackAnswer
 from server.models.offer import AnswerBody, OfferBody
 from server.models.org import Organisation
 from server.models.result import Browser, Result
-from server.store import checks, feedback, orgs
+from server.store import board, checks, feedback, orgs
 from server.store.attempts import attempts_since, check_with_latest_result
+from server.store.board import AttemptRecord, BoardQuery, BoardRow
 
 MAX_AHEAD = timedelta(days=730)
 # A local check takes seconds and a person to start it: more than this a minute is a script.
@@ -71,6 +79,12 @@ class CheckService:
             raise Unauthorized("the API key is not valid")
         return found
 
+    async def organisation(self, org_id: str) -> Organisation:
+        found = await orgs.get_org(self.engine, org_id)
+        if found is None:
+            raise NotFound("no such organisation")
+        return found
+
     async def create(self, org: Organisation, new: NewCheck, now: datetime) -> CheckView:
         check_schedule(new, now)
         check = await checks.create_check(self.engine, org.id, new)
@@ -89,6 +103,55 @@ class CheckService:
         check, result = found
         answer = await feedback.latest_feedback(self.engine, check.id)
         return self._view(check, result, answer)
+
+    async def update(
+        self, org: Organisation, check_id: str, changes: CheckChanges, now: datetime
+    ) -> CheckView:
+        """The same check (link, status, attempts) for the interview as it is now planned."""
+        check = await self._own(org, check_id)
+        if check.status == CheckStatus.CANCELLED:
+            raise Conflict("this check is cancelled", code="check_cancelled")
+        new = changes.applied_to(check)
+        if new.starts_at != check.starts_at or new.duration_minutes != check.duration_minutes:
+            check_schedule(new, now)
+        if not await checks.update_check(self.engine, org.id, check.id, new):
+            raise Conflict("this check is cancelled", code="check_cancelled")
+        return await self.read(org, check.id)
+
+    async def cancel(self, org: Organisation, check_id: str) -> CheckView:
+        """The link stops working at once and a running session for it is closed."""
+        check = await self._own(org, check_id)
+        await checks.cancel_check(self.engine, org.id, check.id)
+        await self.media.close_check(check.id)
+        return await self.read(org, check.id)
+
+    async def board(self, org: Organisation, query: BoardQuery, now: datetime) -> list[BoardRow]:
+        return await board.board_rows(self.engine, org.id, query, now)
+
+    async def board_row(self, org: Organisation, check_id: str) -> BoardRow:
+        found = (
+            await board.board_row(self.engine, org.id, check_id)
+            if CHECK_ID_SHAPE.fullmatch(check_id)
+            else None
+        )
+        if found is None:
+            raise NotFound("no such check")
+        return found
+
+    async def history(self, org: Organisation, check_id: str) -> list[AttemptRecord]:
+        """Every attempt of the organisation's check, the latest first."""
+        check = await self._own(org, check_id)
+        return await board.attempts_of(self.engine, check.id)
+
+    async def _own(self, org: Organisation, check_id: str) -> Check:
+        found = (
+            await checks.get_check(self.engine, org.id, check_id)
+            if CHECK_ID_SHAPE.fullmatch(check_id)
+            else None
+        )
+        if found is None:
+            raise NotFound("no such check")
+        return found
 
     def _view(
         self, check: Check, result: Result | None = None, answer: Feedback | None = None

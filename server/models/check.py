@@ -10,9 +10,10 @@ from typing import Annotated, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, ValidationError
 
-from server.models.base import Body, Contract, Id, Line, Sparse, Timestamp
+from server.errors import InvalidInput
+from server.models.base import Body, Contract, Id, Line, Sparse, Timestamp, describe
 from server.models.feedback import Feedback
 from server.models.result import Result
 
@@ -108,6 +109,36 @@ class NewCheck(Body):
     locale: Locale = "en"
 
 
+class CheckChanges(Body):
+    """`PATCH /api/v1/checks/{id}`: any of the create fields; those left out stay as they are."""
+
+    max_bytes = 64 * 1024
+
+    candidate: Candidate | None = None
+    starts_at: StartsAt | None = None
+    time_zone: TimeZone | None = None
+    duration_minutes: int | None = Field(None, ge=5, le=480)
+    title: Line | None = None
+    agenda: list[Line] | None = Field(None, max_length=20)
+    interviewers: list[Line] | None = Field(None, max_length=10)
+    join_url: WebUrl | None = None
+    locale: Locale | None = None
+
+    def applied_to(self, check: Check) -> NewCheck:
+        """The check's details with these changes; `null` clears only the join URL."""
+        given = {name: getattr(self, name) for name in self.model_fields_set}
+        for name in ("candidate", "starts_at", "time_zone", "duration_minutes", "title", "locale"):
+            if given.get(name, check) is None:
+                raise InvalidInput(f"{name}: may not be null")
+        for name in ("agenda", "interviewers"):
+            if name in given and given[name] is None:
+                given[name] = []
+        try:
+            return NewCheck.model_validate({**dict(check.details()), **given})
+        except ValidationError as exc:
+            raise InvalidInput(describe(exc.errors(include_url=False))) from None
+
+
 class Check(Contract):
     """A stored check."""
 
@@ -128,6 +159,20 @@ class Check(Contract):
     status: CheckStatus
     created_at: Timestamp
     updated_at: Timestamp
+
+    def details(self) -> NewCheck:
+        """What a recruiter or vendor gave for this check, as they would give it again."""
+        return NewCheck(
+            candidate=Candidate(name=self.candidate_name, email=self.candidate_email),
+            starts_at=self.starts_at,
+            time_zone=self.time_zone,
+            duration_minutes=self.duration_minutes,
+            title=self.title,
+            agenda=self.agenda,
+            interviewers=self.interviewers,
+            join_url=self.join_url,
+            locale=self.locale,
+        )
 
 
 class CheckView(Contract):

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from server.models.check import Check, CheckStatus
 from server.models.result import Result
 from server.store.checks import check_from_row, set_status
+from server.store.events import check_changed
 from server.store.schema import STATUS_COLUMNS, attempts, checks
 
 
@@ -38,11 +39,13 @@ async def settle_status(engine: AsyncEngine, check_id: str) -> None:
     """A session ended without a verdict: the check shows its last verdict again, or not started."""
     async with engine.begin() as conn:
         overall = (await conn.execute(_latest(attempts.c.overall, check_id))).scalar_one_or_none()
-        await conn.execute(
+        settled = await conn.execute(
             checks.update()
             .where(checks.c.id == check_id, checks.c.status == CheckStatus.IN_PROGRESS.value)
             .values(status=overall or CheckStatus.NOT_STARTED.value, updated_at=datetime.now(UTC))
         )
+        if settled.rowcount:
+            await check_changed(conn, check_id)
 
 
 async def attempts_since(engine: AsyncEngine, check_id: str, since: datetime) -> int:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from server.ids import new_id, new_token
 from server.models.check import Check, CheckStatus, NewCheck
+from server.store.events import check_changed
 from server.store.schema import checks
 
 # A candidate may come back shortly after the interview (e.g. to re-join a dropped call).
@@ -30,22 +31,14 @@ async def create_check(engine: AsyncEngine, org_id: str, new: NewCheck) -> Check
         "org_id": org_id,
         "token": new_token(),
         "token_expires_at": ends_at + TOKEN_GRACE,
-        "candidate_name": new.candidate.name,
-        "candidate_email": new.candidate.email,
-        "starts_at": new.starts_at,
-        "time_zone": new.time_zone,
-        "duration_minutes": new.duration_minutes,
-        "title": new.title,
-        "agenda": new.agenda,
-        "interviewers": new.interviewers,
-        "join_url": new.join_url,
-        "locale": new.locale,
+        **_details(new),
         "status": CheckStatus.NOT_STARTED.value,
         "created_at": now,
         "updated_at": now,
     }
     async with engine.begin() as conn:
         await conn.execute(checks.insert().values(**values))
+        await check_changed(conn, values["id"])
     return check_from_row(values)
 
 
@@ -67,26 +60,89 @@ async def org_id_for_token(engine: AsyncEngine, token: str) -> str | None:
 
 
 async def check_by_token(engine: AsyncEngine, token: str, now: datetime) -> Check | None:
-    """The check a candidate link points to, unless the link has expired."""
-    query = sa.select(checks).where(checks.c.token == token, checks.c.token_expires_at > now)
+    """The check a candidate link points to, unless the link has expired or the check has been
+    cancelled."""
+    query = sa.select(checks).where(
+        checks.c.token == token,
+        checks.c.token_expires_at > now,
+        checks.c.status != CheckStatus.CANCELLED.value,
+    )
     async with engine.connect() as conn:
         row = (await conn.execute(query)).mappings().first()
     return None if row is None else check_from_row(row)
 
 
 async def set_status(conn: AsyncConnection, check_id: str, status: CheckStatus) -> None:
+    """A verdict's status; a cancelled check stays cancelled (a session may outlive the cancel)."""
     await conn.execute(
         checks.update()
-        .where(checks.c.id == check_id)
+        .where(checks.c.id == check_id, checks.c.status != CheckStatus.CANCELLED.value)
         .values(status=status.value, updated_at=datetime.now(UTC))
     )
+    await check_changed(conn, check_id)
 
 
 async def mark_in_progress(engine: AsyncEngine, check_id: str) -> None:
     """A media session started; a check already judged keeps its verdict until a new one lands."""
     async with engine.begin() as conn:
-        await conn.execute(
+        updated = await conn.execute(
             checks.update()
             .where(checks.c.id == check_id, checks.c.status == CheckStatus.NOT_STARTED.value)
             .values(status=CheckStatus.IN_PROGRESS.value, updated_at=datetime.now(UTC))
         )
+        if updated.rowcount:
+            await check_changed(conn, check_id)
+
+
+async def update_check(engine: AsyncEngine, org_id: str, check_id: str, new: NewCheck) -> bool:
+    """Replace the interview's details (the link and status stay); False if there is no such
+    check of this organisation, or it is cancelled."""
+    ends_at = new.starts_at + timedelta(minutes=new.duration_minutes)
+    async with engine.begin() as conn:
+        updated = await conn.execute(
+            checks.update()
+            .where(
+                checks.c.id == check_id,
+                checks.c.org_id == org_id,
+                checks.c.status != CheckStatus.CANCELLED.value,
+            )
+            .values(**_details(new), token_expires_at=ends_at + TOKEN_GRACE)
+        )
+        if updated.rowcount:
+            await check_changed(conn, check_id)
+    return bool(updated.rowcount)
+
+
+async def cancel_check(engine: AsyncEngine, org_id: str, check_id: str) -> bool:
+    """False if there is no such check of this organisation; cancelling twice is one cancel."""
+    async with engine.begin() as conn:
+        found = await conn.execute(
+            sa.select(checks.c.status).where(checks.c.id == check_id, checks.c.org_id == org_id)
+        )
+        status = found.scalar_one_or_none()
+        if status is None:
+            return False
+        if status != CheckStatus.CANCELLED.value:
+            await conn.execute(
+                checks.update()
+                .where(checks.c.id == check_id)
+                .values(status=CheckStatus.CANCELLED.value, updated_at=datetime.now(UTC))
+            )
+            await check_changed(conn, check_id)
+    return True
+
+
+def _details(new: NewCheck) -> dict[str, Any]:
+    return {
+        "candidate_name": new.candidate.name,
+        "candidate_email": new.candidate.email,
+        "starts_at": new.starts_at,
+        "time_zone": new.time_zone,
+        "duration_minutes": new.duration_minutes,
+        "title": new.title,
+        "agenda": new.agenda,
+        "interviewers": new.interviewers,
+        "join_url": new.join_url,
+        "locale": new.locale,
+        "updated_at": datetime.now(UTC),
+    }

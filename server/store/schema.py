@@ -91,6 +91,7 @@ checks = sa.Table(
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Index("ix_checks_org_id_starts_at", "org_id", "starts_at"),
 )
 
 STATUS_COLUMNS = {name: f"{name}_status" for name in CHECK_NAMES if name != "browser"}
@@ -119,4 +120,61 @@ attempts = sa.Table(
     sa.Column("feedback_ease", sa.SmallInteger, nullable=True),
     sa.Column("feedback_comment", sa.String(1000), nullable=True),
     sa.Column("feedback_at", UTCDateTime, nullable=True),
+    sa.Index("ix_attempts_check_id_finished_at", "check_id", "finished_at"),
+)
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column(
+        "org_id",
+        sa.String(32),
+        sa.ForeignKey("organisations.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    # Stored lower-cased: one account per address, however it is typed.
+    sa.Column("email", sa.String(254), nullable=False, unique=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("password_hash", sa.String(200), nullable=False),
+    sa.Column("locale", sa.String(8), nullable=True),
+    sa.Column("time_zone", sa.String(64), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+user_sessions = sa.Table(
+    "user_sessions",
+    metadata,
+    # The cookie holds the token; only its hash is kept, so a read of this table logs nobody in.
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column(
+        "user_id",
+        sa.String(32),
+        sa.ForeignKey("users.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("csrf_token", sa.String(64), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+)
+
+check_events = sa.Table(
+    "check_events",
+    metadata,
+    # Written in the transaction that changes a check, so every process (and instance) that
+    # follows the feed sees each change once, in order, whoever made it.
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("org_id", sa.String(32), nullable=False),
+    sa.Column(
+        "check_id",
+        sa.String(32),
+        sa.ForeignKey("checks.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Index("ix_check_events_org_id", "org_id", "id"),
 )

@@ -10,7 +10,7 @@ from aiohttp import web
 from server.checks.service import CheckService
 from server.errors import Unauthorized
 from server.keys import checks_key
-from server.models.check import NewCheck
+from server.models.check import CheckChanges, NewCheck
 from server.models.org import Organisation
 from server.web.body import read_body
 from server.web.errors import headers, json_errors
@@ -41,6 +41,23 @@ async def create(request: web.Request) -> web.Response:
 async def show(request: web.Request) -> web.Response:
     org = await require_org(request)
     check = await service(request).read(org, request.match_info["check_id"])
+    return web.json_response(check.model_dump(mode="json"))
+
+
+@routes.patch("/checks/{check_id}")
+async def edit(request: web.Request) -> web.Response:
+    org = await require_org(request)
+    changes = await read_body(request, CheckChanges)
+    check = await service(request).update(
+        org, request.match_info["check_id"], changes, datetime.now(UTC)
+    )
+    return web.json_response(check.model_dump(mode="json"))
+
+
+@routes.post("/checks/{check_id}/cancel")
+async def cancel(request: web.Request) -> web.Response:
+    org = await require_org(request)
+    check = await service(request).cancel(org, request.match_info["check_id"])
     return web.json_response(check.model_dump(mode="json"))
 
 

@@ -17,18 +17,18 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from server.cli import HEAD_REVISION, main
-from server.models.check import CheckStatus
+from server.models.check import Check, CheckStatus
 from server.models.feedback import Feedback
 from server.models.result import CHECK_NAMES, Result
 from server.store.attempts import latest_result, record_attempt
-from server.store.checks import check_by_token, create_check, get_check
+from server.store.checks import check_by_token, check_from_row, create_check, get_check
 from server.store.db import async_url, create_engine, current_revision, migrate
 from server.store.feedback import latest_feedback, record_feedback
 from server.store.orgs import InvalidOrigin, create_api_key, create_org, get_org, org_for_api_key
-from server.store.schema import STATUS_COLUMNS, attempts, metadata, organisations
+from server.store.schema import STATUS_COLUMNS, attempts, checks, metadata, organisations
 from tests.conftest import new_check
 
 POSTGRES_URL = os.environ.get(
@@ -178,12 +178,40 @@ async def test_feedback_is_stored_with_its_attempt_and_replaced(any_database_url
         await engine.dispose()
 
 
+async def checks_as_of_0001(engine: AsyncEngine, org_id: str) -> Check:
+    """A check written as the first schema had it (today's writer also records an event)."""
+    new = new_check()
+    now = datetime.now(UTC)
+    values = {
+        "id": uuid.uuid4().hex,
+        "org_id": org_id,
+        "token": uuid.uuid4().hex,
+        "token_expires_at": now + timedelta(days=1),
+        "candidate_name": new.candidate.name,
+        "candidate_email": new.candidate.email,
+        "starts_at": new.starts_at,
+        "time_zone": new.time_zone,
+        "duration_minutes": new.duration_minutes,
+        "title": new.title,
+        "agenda": new.agenda,
+        "interviewers": new.interviewers,
+        "join_url": new.join_url,
+        "locale": new.locale,
+        "status": "not_started",
+        "created_at": now,
+        "updated_at": now,
+    }
+    async with engine.begin() as conn:
+        await conn.execute(checks.insert().values(**values))
+    return check_from_row(values)
+
+
 async def test_an_existing_database_gains_empty_feedback(any_database_url: str) -> None:
     engine = create_engine(any_database_url)
     try:
         await migrate(engine, "0001")
         org = await create_org(engine, "Acme", [])
-        check = await create_check(engine, org.id, new_check())
+        check = await checks_as_of_0001(engine, org.id)
         result = result_for(check.id, "warnings", datetime.now(UTC))
         async with engine.begin() as conn:
             await conn.execute(

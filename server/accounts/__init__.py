@@ -1,0 +1,1 @@
+"""Recruiters' accounts: passwords, sign-in with its limits, and server-side sessions."""

@@ -1,0 +1,129 @@
+"""How the recruiter pages show things: times in named zones, badges, network paths, numbers.
+Pure functions over the models, used by the templates."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from server.checks.readiness import Risk, risk
+from server.checks.readiness import reasons as ordered_reasons
+from server.models.check import Check, CheckStatus
+from server.models.result import Result
+
+ICONS = {
+    CheckStatus.NOT_STARTED: "○",
+    CheckStatus.IN_PROGRESS: "◔",
+    CheckStatus.READY: "✓",
+    CheckStatus.WARNINGS: "!",
+    CheckStatus.NOT_READY: "✕",
+    CheckStatus.CANCELLED: "⊘",
+}
+OUTCOME_ICONS = {"pass": "✓", "warn": "!", "fail": "✕", "skipped": "\u2013"}
+
+
+def icon(status: CheckStatus | str) -> str:
+    return ICONS.get(CheckStatus(status), "?")
+
+
+def outcome_icon(status: str) -> str:
+    return OUTCOME_ICONS.get(status, "?")
+
+
+def local(moment: datetime, zone: str | ZoneInfo) -> datetime:
+    return moment.astimezone(zone if isinstance(zone, ZoneInfo) else ZoneInfo(zone))
+
+
+def when(moment: datetime, zone: str | ZoneInfo) -> str:
+    """`2026-12-03 14:00`, in the zone: the ISO order reads the same in Swedish and English."""
+    return local(moment, zone).strftime("%Y-%m-%d %H:%M")
+
+
+def zone_name(moment: datetime, zone: str | ZoneInfo) -> str:
+    """`Europe/Stockholm (CET)`: the zone named, and its abbreviation at that moment."""
+    there = local(moment, zone)
+    key = str(there.tzinfo)
+    abbreviation = there.tzname() or ""
+    return key if abbreviation in ("", key) else f"{key} ({abbreviation})"
+
+
+def date_input(moment: datetime, zone: str | ZoneInfo) -> str:
+    return local(moment, zone).strftime("%Y-%m-%d")
+
+
+def datetime_input(moment: datetime, zone: str | ZoneInfo) -> str:
+    return local(moment, zone).strftime("%Y-%m-%dT%H:%M")
+
+
+def until(moment: datetime, now: datetime) -> tuple[str, int]:
+    """How far away, as a catalog key and a number: ("in.hours", 3), ("ago.minutes", 5)."""
+    delta = moment - now
+    future = delta >= timedelta(0)
+    seconds = abs(delta.total_seconds())
+    if seconds < 3600:
+        unit, amount = "minutes", max(1, round(seconds / 60))
+    elif seconds < 48 * 3600:
+        unit, amount = "hours", round(seconds / 3600)
+    else:
+        unit, amount = "days", round(seconds / 86400)
+    return f"{'in' if future else 'ago'}.{unit}", amount
+
+
+def at_risk(check: Check, now: datetime) -> Risk | None:
+    return risk(check.status, check.starts_at, now)
+
+
+def network_path(result: Result) -> str:
+    """direct, relay or blocked: how the candidate's media reached us."""
+    network = result.checks.network
+    if "network.blocked" in network.reasons:
+        return "blocked"
+    kind = network.metrics.candidate_type
+    if kind == "relay":
+        return "relay"
+    if kind in ("host", "srflx"):
+        return "direct"
+    return "unknown"
+
+
+def measured_by_browser(result: Result) -> bool:
+    return any(
+        getattr(outcome.metrics, "measured_by", None) == "browser"
+        for outcome in result.checks.outcomes()
+    )
+
+
+def metric_items(metrics: Any) -> list[tuple[str, str]]:
+    """A check's numbers as (name, text) pairs, nested ones flattened: `timings_ms.ice`."""
+    items: list[tuple[str, str]] = []
+    for name, value in metrics.model_dump(mode="json").items():
+        if isinstance(value, dict):
+            items.extend((f"{name}.{inner}", text) for inner, text in _flat(value))
+        elif name != "measured_by":
+            items.append((name, _text(value)))
+    return items
+
+
+def _flat(values: dict[str, Any]) -> list[tuple[str, str]]:
+    flat: list[tuple[str, str]] = []
+    for name, value in values.items():
+        if isinstance(value, dict):
+            flat.extend((f"{name}.{inner}", text) for inner, text in _flat(value))
+        else:
+            flat.append((name, _text(value)))
+    return flat
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return "\u2013"
+    if isinstance(value, bool):
+        return "✓" if value else "✕"
+    if isinstance(value, float):
+        return f"{value:.1f}"
+    return str(value)
+
+
+def reasons(result: Result | None) -> list[str]:
+    return ordered_reasons(result)
