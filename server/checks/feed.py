@@ -26,7 +26,7 @@ PRUNE_EVERY_SECONDS = 3600.0
 QUEUE_SIZE = 200
 
 
-@dataclass
+@dataclass(eq=False)  # each subscription is itself: hashed by identity
 class Subscription:
     org_id: str
     since: int

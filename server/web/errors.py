@@ -58,7 +58,8 @@ def headers(defaults: Mapping[str, str]) -> Middleware:
         except web.HTTPException as exc:
             _set_defaults(exc.headers, defaults)
             raise
-        _set_defaults(response.headers, defaults)
+        if not response.prepared:  # a stream (server-sent events) sent its headers already
+            _set_defaults(response.headers, defaults)
         return response
 
     return middleware

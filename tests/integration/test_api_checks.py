@@ -174,3 +174,69 @@ async def test_healthz_says_unavailable_when_the_database_is_gone(
     for thread in threading.enumerate():
         if thread.name.endswith("(_connection_worker_thread)"):
             await asyncio.to_thread(thread.join, 5)
+
+
+async def test_patch_moves_an_interview_and_keeps_the_link(client: Client, seeded: Seeded) -> None:
+    created = await (
+        await client.post("/api/v1/checks", json=payload(), headers=auth(seeded))
+    ).json()
+    later = (datetime.now(UTC) + timedelta(days=3)).replace(microsecond=0)
+    response = await client.patch(
+        f"/api/v1/checks/{created['id']}",
+        json={"starts_at": later.isoformat(), "title": "Moved", "join_url": None},
+        headers=auth(seeded),
+    )
+    assert response.status == 200
+    moved = await response.json()
+    assert moved["starts_at"] == later.isoformat()
+    assert moved["title"] == "Moved"
+    assert moved["join_url"] is None
+    assert moved["candidate_url"] == created["candidate_url"]
+    assert moved["agenda"] == created["agenda"], "fields left out stay"
+    assert moved["expires_at"] > created["expires_at"], "the link lives until the new end"
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({"title": None}, 422),
+        ({"duration_minutes": 2}, 422),
+        ({"starts_at": "2001-01-01T00:00:00+00:00"}, 422),
+        ({"status": "ready"}, 422),
+        ({"candidate": {"name": "A"}}, 422),
+        ("not an object", 422),
+    ],
+)
+async def test_patch_refuses_bad_changes_and_changes_nothing(
+    client: Client, seeded: Seeded, body: object, status: int
+) -> None:
+    before = await (
+        await client.get(f"/api/v1/checks/{seeded.check.id}", headers=auth(seeded))
+    ).json()
+    response = await client.patch(
+        f"/api/v1/checks/{seeded.check.id}", json=body, headers=auth(seeded)
+    )
+    assert response.status == status
+    assert "error" in await response.json()
+    after = await (
+        await client.get(f"/api/v1/checks/{seeded.check.id}", headers=auth(seeded))
+    ).json()
+    assert after == before
+
+
+async def test_cancel_stops_the_link_and_is_final(client: Client, seeded: Seeded) -> None:
+    response = await client.post(f"/api/v1/checks/{seeded.check.id}/cancel", headers=auth(seeded))
+    assert response.status == 200
+    assert (await response.json())["status"] == "cancelled"
+    again = await client.post(f"/api/v1/checks/{seeded.check.id}/cancel", headers=auth(seeded))
+    assert again.status == 200, "cancelling twice is one cancel"
+    assert (await client.get(f"/c/{seeded.check.token}/info")).status == 404
+    offer = await client.post(
+        f"/c/{seeded.check.token}/offer", json={"sdp": "v=0", "type": "offer"}
+    )
+    assert offer.status == 404
+    edit = await client.patch(
+        f"/api/v1/checks/{seeded.check.id}", json={"title": "x"}, headers=auth(seeded)
+    )
+    assert edit.status == 409
+    assert (await edit.json())["error"]["code"] == "check_cancelled"
