@@ -55,30 +55,29 @@ def locale_of(request: web.Request) -> Locale:
     return negotiate(request.headers.get("Accept-Language", ""))
 
 
-def render(
-    request: web.Request, template: str, context: dict[str, Any], *, status: int = 200
-) -> web.Response:
+def shared_context(request: web.Request) -> dict[str, Any]:
+    """What every template may use: the texts, the signed-in user, the time and their zone."""
     found: UserSession | None = request.get(USER_SESSION)
-    zone = ZoneInfo(found.user.time_zone if found else "UTC")
-    context = {
+    return {
         "t": Translator(locale_of(request)),
         "signed_in": found,
         "csrf_token": found.csrf_token if found else "",
         "now": datetime.now(UTC),
-        "zone": zone,
-        **context,
+        "zone": ZoneInfo(found.user.time_zone if found else "UTC"),
     }
-    return aiohttp_jinja2.render_template(template, request, context, status=status)
+
+
+def render(
+    request: web.Request, template: str, context: dict[str, Any], *, status: int = 200
+) -> web.Response:
+    return aiohttp_jinja2.render_template(
+        template, request, shared_context(request) | context, status=status
+    )
 
 
 def render_fragment(request: web.Request, template: str, context: dict[str, Any]) -> str:
-    found: UserSession | None = request.get(USER_SESSION)
-    zone = ZoneInfo(found.user.time_zone if found else "UTC")
-    return aiohttp_jinja2.render_string(
-        template,
-        request,
-        {"t": Translator(locale_of(request)), "now": datetime.now(UTC), "zone": zone, **context},
-    )
+    """A part of a page (a board row), for the live feed."""
+    return aiohttp_jinja2.render_string(template, request, shared_context(request) | context)
 
 
 @web.middleware
