@@ -28,7 +28,14 @@ from server.store.checks import check_by_token, check_from_row, create_check, ge
 from server.store.db import async_url, create_engine, current_revision, migrate
 from server.store.feedback import latest_feedback, record_feedback
 from server.store.orgs import InvalidOrigin, create_api_key, create_org, get_org, org_for_api_key
-from server.store.schema import STATUS_COLUMNS, attempts, checks, metadata, organisations
+from server.store.schema import (
+    STATUS_COLUMNS,
+    attempt_reasons,
+    attempts,
+    checks,
+    metadata,
+    organisations,
+)
 from tests.conftest import new_check
 
 POSTGRES_URL = os.environ.get(
@@ -206,13 +213,18 @@ async def checks_as_of_0001(engine: AsyncEngine, org_id: str) -> Check:
     return check_from_row(values)
 
 
-async def test_an_existing_database_gains_empty_feedback(any_database_url: str) -> None:
+async def test_an_existing_database_gains_empty_feedback_and_its_insight_columns(
+    any_database_url: str,
+) -> None:
     engine = create_engine(any_database_url)
     try:
         await migrate(engine, "0001")
         org = await create_org(engine, "Acme", [])
         check = await checks_as_of_0001(engine, org.id)
-        result = result_for(check.id, "warnings", datetime.now(UTC))
+        stored = result_for(check.id, "warnings", datetime.now(UTC)).model_dump(mode="json")
+        stored["checks"]["lighting"]["reasons"] = ["lighting.too_dark"]
+        stored["checks"]["network"]["metrics"]["candidate_type"] = "relay"
+        result = Result.model_validate(stored, strict=False)
         async with engine.begin() as conn:
             await conn.execute(
                 attempts.insert().values(
@@ -229,6 +241,15 @@ async def test_an_existing_database_gains_empty_feedback(any_database_url: str) 
         assert await current_revision(engine) == HEAD_REVISION
         assert await latest_result(engine, check.id) == result
         assert await latest_feedback(engine, check.id) is None
+        async with engine.connect() as conn:
+            copied = (
+                await conn.execute(
+                    sa.select(attempts.c.browser_name, attempts.c.os_name, attempts.c.network_path)
+                )
+            ).one()
+            codes = (await conn.execute(sa.select(attempt_reasons.c.code))).scalars().all()
+        assert tuple(copied) == ("Chrome", "Linux", "relay")
+        assert codes == ["lighting.too_dark"]
     finally:
         await engine.dispose()
 
