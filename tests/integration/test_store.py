@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,8 +14,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.cli import HEAD_REVISION, main
 from server.models.check import Check, CheckStatus
@@ -25,7 +22,7 @@ from server.models.feedback import Feedback
 from server.models.result import CHECK_NAMES, Result
 from server.store.attempts import latest_result, record_attempt
 from server.store.checks import check_by_token, check_from_row, create_check, get_check
-from server.store.db import async_url, create_engine, current_revision, migrate
+from server.store.db import create_engine, current_revision, migrate
 from server.store.feedback import latest_feedback, record_feedback
 from server.store.orgs import InvalidOrigin, create_api_key, create_org, get_org, org_for_api_key
 from server.store.schema import (
@@ -37,28 +34,6 @@ from server.store.schema import (
     organisations,
 )
 from tests.conftest import new_check
-
-POSTGRES_URL = os.environ.get(
-    "GREENROOM_TEST_POSTGRES_URL", "postgresql:///test?host=/var/run/postgresql"
-)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def any_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    """An empty database of each kind; PostgreSQL gets a throwaway database per test."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'store.db'}"
-        return
-    name = f"greenroom_{uuid.uuid4().hex[:12]}"
-    admin = create_async_engine(async_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        async with admin.connect() as conn:
-            await conn.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        await admin.dispose()
 
 
 def result_for(check_id: str, overall: str, finished_at: datetime) -> Result:
