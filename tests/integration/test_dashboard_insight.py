@@ -174,11 +174,12 @@ async def test_the_page_draws_them_in_words_and_pictures(client: Client, history
     assert "Hard to find the microphone" in html
     assert "Smooth" in html
     assert "Another organisation" not in html
-    charts = re.findall(r'<svg class="chart"[^>]*role="img" aria-labelledby="([^"]+)"', html)
-    assert len(charts) == 6, "readiness, problems, browser, system, path, feedback"
-    for labels in charts:
-        for label in labels.split():
-            assert f'id="{label}"' in html, "each chart has its name and description"
+    lists = re.findall(r'<ul class="bars" id="chart-(\w+)" aria-label="([^"]+)"', html)
+    assert [name for name, _ in lists] == ["readiness", "problems", "browser", "os", "path"]
+    columns = re.search(r'<svg class="chart"[^>]*role="img" aria-labelledby="([^"]+)"', html)
+    assert columns, "the feedback over time is an image"
+    for label in columns[1].split():
+        assert f'id="{label}"' in html, "with its name and description"
     assert "1 not ready" in html, "verdicts in words beside the bars, not colour alone"
 
 
@@ -218,7 +219,7 @@ async def test_a_bad_period_is_refused_beside_its_field(
     html = await response.text()
     assert re.search(rf'id="{field}" name="{field}" type="date" [^>]*aria-invalid="true"', html)
     assert message in html
-    assert 'class="chart"' not in html, "nothing counted"
+    assert 'class="bars"' not in html, "nothing counted"
     csv_response = await client.get("/dashboard/insight.csv", params=params)
     assert csv_response.status == 400
 

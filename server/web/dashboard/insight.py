@@ -72,25 +72,17 @@ def draw(figures: Insight, t: Translator, zone: ZoneInfo) -> Charts:
     first = figures.feedback[0].starts if figures.feedback else None
     last = figures.feedback[-1].starts if figures.feedback else None
     return Charts(
-        readiness=charts.bars(
-            "chart-readiness",
-            t("insight.readiness"),
-            "; ".join(f"{bar.label}: {bar.text}" for bar in ready_bars),
-            ready_bars,
-        ),
+        readiness=charts.bars("chart-readiness", t("insight.readiness"), ready_bars, whole=1),
         problems=charts.bars(
             "chart-problems",
             t("insight.problems"),
-            "; ".join(f"{bar.label}: {bar.text}" for bar in problem_bars)
-            or t("insight.no_problems"),
             problem_bars,
+            whole=max(readiness.checked, 1),
         ),
         outcomes={
             name: charts.stacks(
                 f"chart-{name}",
                 t(f"insight.by_{name}"),
-                "; ".join(f"{_label(name, row, t)}: {_outcome_text(row, t)}" for row in rows)
-                or t("insight.no_attempts"),
                 [
                     charts.Stack(
                         _label(name, row, t),
