@@ -91,6 +91,7 @@ checks = sa.Table(
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("candidate_time_zone", sa.String(64), nullable=True),
     sa.Index("ix_checks_org_id_starts_at", "org_id", "starts_at"),
 )
 
