@@ -8,14 +8,20 @@ the board; no other origin can frame it. Screenshots: test-artifacts/dashboard/<
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import csv
 import dataclasses
+import io
 import json
 import os
 import re
+import sqlite3
 import subprocess
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,7 +31,7 @@ from playwright.async_api import Browser, Page, StorageState, ViewportSize, expe
 
 from server.bench.server import GREENROOM, Server
 from server.web.dashboard.present import icon
-from tests.e2e.conftest import ARTIFACTS, DESKTOP, PageCheck
+from tests.e2e.conftest import ARTIFACTS, DESKTOP, PageCheck, run_check, stored_result
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
 
@@ -180,3 +186,214 @@ async def test_a_recruiter_made_with_the_cli_signs_in_and_sees_the_check(
         # Within the day and never opened: the board puts it among those at risk as well.
         at_risk = row_of(page, "at-risk", check["id"])
         await expect(at_risk).to_contain_text("Interview within 24 hours and never started")
+
+
+EVENT_SOURCES = """(() => {
+  // Every EventSource the page opens, so a test can wait until the live feed is connected.
+  const Native = window.EventSource;
+  window.__sources = [];
+  window.EventSource = class extends Native {
+    constructor(...args) { super(...args); window.__sources.push(this); }
+  };
+})()"""
+
+WATCH_BADGE = """(checkId) => {
+  // Marks this document: a reload would lose it. Records each status the row's badge shows.
+  window.__notReloaded = true;
+  window.__seen = [];
+  const badge = () => document.querySelector(
+    `[data-table="upcoming"] tr[data-check-id="${checkId}"] [data-testid="status-badge"]`);
+  let last = badge()?.dataset.status;
+  new MutationObserver(() => {
+    const now = badge()?.dataset.status;
+    if (now !== last) {
+      window.__seen.push({status: now, at: Date.now()});
+      last = now;
+    }
+  }).observe(document.body, {subtree: true, childList: true, attributes: true});
+}"""
+
+
+def verdict_stored_at(server: Server, check_id: str) -> datetime:
+    """When the check's latest change was written, read from the server's own database: the
+    change feed's row is written in the transaction that stores the verdict."""
+    assert server.database_url.startswith("sqlite:///")
+    path = server.database_url.removeprefix("sqlite:///")
+    with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+        (at,) = db.execute(
+            "SELECT at FROM check_events WHERE check_id = ? ORDER BY id DESC LIMIT 1", (check_id,)
+        ).fetchone()
+    return datetime.fromisoformat(at).replace(tzinfo=UTC)
+
+
+async def test_the_row_changes_live_while_a_candidate_finishes(
+    chromium: Browser, recruiter: Recruiter, signed_in: StorageState, page_check: PageCheck
+) -> None:
+    name = "Lars Live"
+    check = page_check(recruiter.org, candidate={"name": name, "email": "lars@example.com"})
+    async with new_page(chromium, signed_in) as board:
+        await board.context.add_init_script(EVENT_SOURCES)
+        await board.goto(f"{recruiter.org.base_url}/dashboard")
+        badge = row_of(board, "upcoming", check["id"]).get_by_test_id("status-badge")
+        await expect(badge).to_have_text(badge_text("not_started"))
+        await expect(row_of(board, "at-risk", check["id"])).to_be_visible()
+        await board.wait_for_function("() => window.__sources.some((s) => s.readyState === 1)")
+        await board.evaluate(WATCH_BADGE, check["id"])
+
+        # The candidate, in a browser context of their own with the well-lit camera and voice.
+        async with new_page(chromium) as candidate:
+            await candidate.goto(check["candidate_url"])
+            shown = await run_check(candidate)
+
+        await expect(badge).to_have_attribute("data-status", shown, timeout=10_000)
+        await expect(badge).to_have_text(badge_text(shown))
+        assert await board.evaluate("window.__notReloaded") is True, "the board was reloaded"
+        await expect(board.locator("#live-status")).to_have_text(f"{name}: {STATUS_WORDS[shown]}")
+        await expect(board.locator("#live-status")).to_have_attribute("aria-live", "polite")
+        at_risk = row_of(board, "at-risk", check["id"])
+        if shown == "ready":
+            await expect(at_risk).to_have_count(0)  # ready: no longer at risk
+        else:
+            await expect(at_risk.get_by_test_id("status-badge")).to_have_text(badge_text(shown))
+        seen: list[dict[str, Any]] = await board.evaluate("window.__seen")
+
+    assert [change["status"] for change in seen] == ["in_progress", shown]
+    result = await stored_result(recruiter.org, check["id"])
+    assert result["overall"] == shown
+    stored = verdict_stored_at(recruiter.org, check["id"])
+    latency = seen[-1]["at"] / 1000 - stored.timestamp()
+    print(f"verdict stored -> row changed on the board: {latency * 1000:.0f} ms")
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "timings-dashboard-live.json").write_text(
+        json.dumps({"verdict_stored_to_row_changed_ms": round(latency * 1000)})
+    )
+    # The goal is a second (held without browsers by the integration tests); here two browsers
+    # and a media session share two cores, so only a clear miss fails.
+    assert 0 <= latency < 3.0, f"{latency:.2f} s from the stored verdict to the changed row"
+
+
+@dataclasses.dataclass(frozen=True)
+class Finished:
+    check: dict[str, Any]
+    result: dict[str, Any]
+
+
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def finished(chromium: Browser, recruiter: Recruiter, page_check: PageCheck) -> Finished:
+    """A check of the recruiter's organisation that a candidate has run to a verdict."""
+    check = page_check(
+        recruiter.org,
+        candidate={"name": "Dana Done", "email": "dana@example.com"},
+        title="Product designer interview",
+    )
+    async with new_page(chromium) as candidate:
+        await candidate.goto(check["candidate_url"])
+        shown = await run_check(candidate)
+    result = await stored_result(recruiter.org, check["id"])
+    assert result["overall"] == shown
+    return Finished(check, result)
+
+
+OUTCOME_WORDS = {"pass": "Pass", "warn": "Warning", "fail": "Fail", "skipped": "Skipped"}
+CHECK_NAMES = {
+    "browser": "Browser",
+    "camera": "Camera",
+    "lighting": "Lighting",
+    "microphone": "Microphone",
+    "speakers": "Speakers",
+    "network": "Network",
+}
+READ_OUTCOMES = """(table) => Object.fromEntries([...table.tBodies[0].rows].map((row) => [
+  row.cells[0].textContent.trim(),
+  {
+    verdict: row.cells[1].querySelector(".outcome").textContent.replace(/\\s+/g, " ").trim(),
+    metrics: Object.fromEntries([...row.cells[2].querySelectorAll("dt")].map(
+      (dt) => [dt.textContent.trim(), dt.nextElementSibling.textContent.trim()])),
+  },
+]))"""
+CSV_COLUMNS = [
+    "check_id",
+    "candidate_name",
+    "candidate_email",
+    "title",
+    "starts_at",
+    "time_zone",
+    "duration_minutes",
+    "status",
+    "at_risk",
+    "last_attempt_at",
+    "reasons",
+]
+
+
+def shown_number(value: float) -> str:
+    """A measured number as the detail page writes it."""
+    return f"{value:.1f}" if isinstance(value, float) else str(value)
+
+
+async def test_the_detail_tells_the_attempt_in_plain_words_and_the_csv_holds_it(
+    chromium: Browser, recruiter: Recruiter, signed_in: StorageState, finished: Finished
+) -> None:
+    check, result = finished.check, finished.result
+    async with new_page(chromium, signed_in) as page:
+        await page.goto(f"{recruiter.org.base_url}/dashboard")
+        await row_of(page, "upcoming", check["id"]).get_by_role("link", name="Dana Done").click()
+        await expect(page).to_have_url(f"{recruiter.org.base_url}/dashboard/checks/{check['id']}")
+        await expect(page.get_by_role("heading", level=1)).to_have_text("Dana Done")
+        overall = result["overall"]
+        await expect(page.get_by_test_id("status-badge")).to_have_text(badge_text(overall))
+        await expect(page.get_by_role("heading", name="Attempts (1)")).to_be_visible()
+
+        attempt = page.locator("article.attempt")
+        await expect(attempt).to_have_count(1)
+        await expect(attempt.get_by_role("heading", level=3)).to_contain_text(STATUS_WORDS[overall])
+        browser = result["browser"]
+        await expect(attempt).to_contain_text(
+            f"{browser['name']} {browser['version']} on {browser['os']}"
+        )
+        assert result["checks"]["network"]["metrics"]["candidate_type"] == "host"
+        await expect(attempt).to_contain_text("Direct connection")
+
+        outcomes = await attempt.locator("table.outcomes").evaluate(READ_OUTCOMES)
+        assert list(outcomes) == list(CHECK_NAMES.values())
+        for key, label in CHECK_NAMES.items():
+            assert outcomes[label]["verdict"].endswith(
+                OUTCOME_WORDS[result["checks"][key]["status"]]
+            ), (label, outcomes[label])
+        lighting = result["checks"]["lighting"]["metrics"]
+        microphone = result["checks"]["microphone"]["metrics"]
+        network = result["checks"]["network"]["metrics"]
+        assert outcomes["Lighting"]["metrics"]["Brightness (0\u2013255)"] == shown_number(
+            lighting["mean_luma"]
+        )
+        assert outcomes["Microphone"]["metrics"]["Loudest level (dBFS)"] == shown_number(
+            microphone["rms_dbfs"]
+        )
+        assert outcomes["Microphone"]["metrics"]["Speech heard"] == "✓"
+        assert outcomes["Network"]["metrics"]["Round trip (ms)"] == shown_number(network["rtt_ms"])
+        assert outcomes["Network"]["metrics"]["Transport"] == "udp"
+
+        await page.get_by_role("link", name="Readiness").first.click()
+        await expect(page).to_have_url(f"{recruiter.org.base_url}/dashboard")
+        async with page.expect_download() as started:
+            await page.get_by_role("link", name="Export as CSV").click()
+        download = await started.value
+        assert re.fullmatch(r"greenroom-checks-\d{8}\.csv", download.suggested_filename)
+        text = await asyncio.to_thread(Path(await download.path()).read_text, encoding="utf-8")
+
+    # A byte-order mark first, so spreadsheet programs read å, ä and ö as UTF-8.
+    assert text.startswith("\ufeff")
+    lines = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
+    assert lines[0] == CSV_COLUMNS
+    rows = [dict(zip(CSV_COLUMNS, line, strict=True)) for line in lines[1:]]
+    (row,) = [row for row in rows if row["check_id"] == check["id"]]
+    assert row["candidate_name"] == "Dana Done"
+    assert row["candidate_email"] == "dana@example.com"
+    assert row["title"] == "Product designer interview"
+    assert row["status"] == overall
+    assert row["time_zone"] == "Europe/Stockholm"
+    assert row["duration_minutes"] == "45"
+    assert datetime.fromisoformat(row["starts_at"]) == datetime.fromisoformat(check["starts_at"])
+    finished_at = datetime.fromisoformat(result["finished_at"])
+    assert datetime.fromisoformat(row["last_attempt_at"]) == finished_at
+    assert row["at_risk"] == ("" if overall == "ready" else "not_ready_soon")
