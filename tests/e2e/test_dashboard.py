@@ -27,11 +27,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import pytest_asyncio
-from playwright.async_api import Browser, Page, StorageState, ViewportSize, expect
+from axe_playwright_python.async_playwright import Axe  # type: ignore[import-untyped]
+from playwright.async_api import Browser, Page, Response, StorageState, ViewportSize, expect
 
 from server.bench.server import GREENROOM, Server
 from server.web.dashboard.present import icon
-from tests.e2e.conftest import ARTIFACTS, DESKTOP, PageCheck, run_check, stored_result
+from tests.e2e.conftest import ARTIFACTS, DESKTOP, PHONE, PageCheck, run_check, stored_result
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
 
@@ -397,3 +398,95 @@ async def test_the_detail_tells_the_attempt_in_plain_words_and_the_csv_holds_it(
     finished_at = datetime.fromisoformat(result["finished_at"])
     assert datetime.fromisoformat(row["last_attempt_at"]) == finished_at
     assert row["at_risk"] == ("" if overall == "ready" else "not_ready_soon")
+
+
+AXE = Axe()
+WIDTHS: dict[int, ViewportSize] = {1280: DESKTOP, 360: PHONE}
+
+
+TOO_WIDE = """(width) => {
+  const out = (el) => el.getBoundingClientRect().right > width + 0.5;
+  return [...document.querySelectorAll("body *")]
+    .filter((el) => out(el) && ![...el.children].some(out))
+    .slice(0, 5)
+    .map((el) => `${el.tagName.toLowerCase()}.${el.className}`
+      + ` ${Math.round(el.getBoundingClientRect().right)}px`
+      + `: ${el.textContent.trim().slice(0, 30)}`);
+}"""
+"""The innermost elements that stick out to the right, for the failure message."""
+
+
+async def assert_axe_clean(page: Page, name: str) -> None:
+    """No axe violation of any impact; the full report is kept under test-artifacts/axe/."""
+    results = await AXE.run(page)
+    violations = results.response["violations"]
+    folder = ARTIFACTS / "axe"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"dashboard-{name}.json").write_text(json.dumps(violations, indent=2))
+    found = [
+        f"{v['id']} ({v['impact']}): {v['help']} -> "
+        + "; ".join(str(node["target"]) for node in v["nodes"])
+        for v in violations
+    ]
+    assert not found, f"{name}: " + "\n".join(found)
+
+
+PAGES = {
+    "login": "/login",
+    "login-error": "/login",
+    "board": "/dashboard",
+    "new-check": "/dashboard/checks/new",
+    "new-check-errors": "/dashboard/checks/new",
+    "detail": "/dashboard/checks/{id}",
+    "edit": "/dashboard/checks/{id}/edit",
+    "preferences": "/dashboard/preferences",
+    "insight": "/dashboard/insight",
+}
+"""Every page a recruiter meets, by the name its screenshots and axe reports carry."""
+
+
+async def open_dashboard_page(page: Page, name: str, base: str, finished: Finished) -> Response:
+    """Goes to the page as a recruiter would see it; the response of what the page shows."""
+    response = await page.goto(base + PAGES[name].format(id=finished.check["id"]))
+    if name == "new-check-errors":
+        # Sent empty: the form comes back with each problem beside its field.
+        async with page.expect_navigation() as sent:
+            await page.get_by_role("button", name="Create check").click()
+        response = await sent.value
+    elif name == "login-error":
+        await page.get_by_label("E-mail address").fill("nobody@example.com")
+        await page.get_by_label("Password").fill("not the password at all")
+        async with page.expect_navigation() as sent:
+            await page.get_by_role("button", name="Sign in").click()
+        response = await sent.value
+    assert response is not None
+    return response
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+async def test_every_dashboard_page_passes_axe_at_both_widths(
+    chromium: Browser,
+    recruiter: Recruiter,
+    signed_in: StorageState,
+    finished: Finished,
+    name: str,
+) -> None:
+    state = None if name.startswith("login") else signed_in
+    async with new_page(chromium, state) as page:
+        response = await open_dashboard_page(page, name, recruiter.org.base_url, finished)
+        # /dashboard/insight is being built on another branch: until it lands the route is
+        # a 404 here, and only then is there nothing to check.
+        if name == "insight" and response.status == 404:
+            pytest.skip("/dashboard/insight answers 404: not built on this branch yet")
+        expected = {"new-check-errors": 422, "login-error": 401}.get(name, 200)
+        assert response.status == expected, f"{name}: {response.status}"
+        for width, viewport in WIDTHS.items():
+            await page.set_viewport_size(viewport)
+            await page.evaluate("() => new Promise((resolve) => requestAnimationFrame(resolve))")
+            await assert_axe_clean(page, f"{name}-{width}")
+            scroll_width = await page.evaluate("document.scrollingElement.scrollWidth")
+            if scroll_width > width:
+                wide = await page.evaluate(TOO_WIDE, width)
+                raise AssertionError(f"{name} scrolls sideways at {width} px: {wide}")
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            await page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
