@@ -27,10 +27,19 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import pytest_asyncio
+from aiohttp import web
 from axe_playwright_python.async_playwright import Axe  # type: ignore[import-untyped]
-from playwright.async_api import Browser, Page, Response, StorageState, ViewportSize, expect
+from playwright.async_api import (
+    Browser,
+    ConsoleMessage,
+    Page,
+    Response,
+    StorageState,
+    ViewportSize,
+    expect,
+)
 
-from server.bench.server import GREENROOM, Server
+from server.bench.server import GREENROOM, Server, free_port
 from server.web.dashboard.present import icon
 from tests.e2e.conftest import ARTIFACTS, DESKTOP, PHONE, PageCheck, run_check, stored_result
 
@@ -490,3 +499,170 @@ async def test_every_dashboard_page_passes_axe_at_both_widths(
                 raise AssertionError(f"{name} scrolls sideways at {width} px: {wide}")
             SHOTS.mkdir(parents=True, exist_ok=True)
             await page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
+
+
+FOCUSED = """() => {
+  const el = document.activeElement;
+  const style = getComputedStyle(el);
+  const box = el.getBoundingClientRect();
+  const table = el.closest("[data-table]");
+  const where = el.classList.contains("skip") ? "skip"
+    : el.closest("nav") ? "nav"
+    : el.closest("form.filters") ? "filter"
+    : table ? table.dataset.table
+    : el.id === "main" ? "main" : "";
+  return {
+    where,
+    name: el.id || el.textContent.trim(),
+    // A date input is never :focus-visible itself in Chromium: the part of it in focus is.
+    focusVisible: el.matches(":focus-visible")
+      || (el.type?.startsWith("date") && el.matches(":focus-within")),
+    ring: (style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0)
+      || style.boxShadow !== "none",
+    onScreen: box.width > 0 && box.height > 0 && box.left >= 0 && box.top >= 0
+      && box.right <= innerWidth && box.bottom <= innerHeight,
+  };
+}"""
+"""Where the keyboard's focus is, and whether a person can see it there."""
+
+
+async def tab(page: Page) -> dict[str, Any]:
+    await page.keyboard.press("Tab")
+    focused: dict[str, Any] = await page.evaluate(FOCUSED)
+    assert focused["focusVisible"], f"not :focus-visible: {focused}"
+    assert focused["ring"], f"no outline or shadow on the focus: {focused}"
+    assert focused["onScreen"], f"focus off screen: {focused}"
+    return focused
+
+
+async def test_the_keyboard_alone_signs_in_and_walks_the_board(
+    chromium: Browser, recruiter: Recruiter, page_check: PageCheck
+) -> None:
+    name = "Kim Keyboard"
+    page_check(recruiter.org, candidate={"name": name, "email": "kim@example.com"})
+    base = recruiter.org.base_url
+    async with new_page(chromium) as page:
+        await page.goto(f"{base}/login")
+        assert (await tab(page))["where"] == "skip"
+        assert (await tab(page))["name"] == "email"
+        await page.keyboard.type(recruiter.email)
+        assert (await tab(page))["name"] == "password"
+        await page.keyboard.type(recruiter.password)
+        await page.keyboard.press("Enter")
+        await expect(page).to_have_url(f"{base}/dashboard")
+
+        trail: list[str] = []
+        for _ in range(80):
+            focused = await tab(page)
+            step = f"{focused['where']}:{focused['name']}"
+            if not trail or trail[-1] != step:  # a date field takes a Tab per part
+                trail.append(step)
+            if step == f"upcoming:{name}":
+                break
+        expected = [
+            "skip:Skip to content",
+            "nav:Readiness",
+            "nav:New check",
+            "nav:Insight",
+            "nav:Preferences",
+            f"at-risk:{name}",
+            "filter:q",
+            "filter:status",
+            "filter:from",
+            "filter:until",
+            "filter:at_risk",
+            "filter:Filter",
+            f"upcoming:{name}",
+        ]
+        assert trail[0] == expected[0], trail
+        missing = [step for step in expected if step not in trail]
+        assert not missing, f"never reached {missing}: {trail}"
+        positions = [trail.index(step) for step in expected]
+        assert positions == sorted(positions), f"out of order: {trail}"
+
+        # The skip link takes the focus past the header into the page's content.
+        await page.reload()
+        assert (await tab(page))["where"] == "skip"
+        await page.keyboard.press("Enter")
+        await expect(page.locator("main")).to_be_focused()
+        assert (await tab(page))["where"] not in ("skip", "nav")
+
+
+FRAMING_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Another site</title></head>
+<body><h1>Another site</h1>
+<iframe name="dashboard" title="Greenroom" src="{src}" style="width: 100%; height: 600px"></iframe>
+<iframe name="own" title="Its own page" src="/own"></iframe>
+</body></html>"""
+
+
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def other_origin() -> AsyncIterator[str]:
+    """A site on another origin of the same host (another port): the same site to the browser,
+    so even the SameSite=Strict session cookie goes along when it frames the dashboard."""
+
+    async def framing(request: web.Request) -> web.Response:
+        body = FRAMING_PAGE.format(src=request.query["src"])
+        return web.Response(text=body, content_type="text/html")
+
+    async def own(request: web.Request) -> web.Response:
+        body = '<!doctype html><html lang="en"><title>Own</title><h1>Its own page</h1></html>'
+        return web.Response(text=body, content_type="text/html")
+
+    app = web.Application()
+    app.router.add_get("/", framing)
+    app.router.add_get("/own", own)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()
+
+
+async def policy(response: Response | None) -> dict[str, str]:
+    """The response's Content-Security-Policy, directive by directive."""
+    assert response is not None
+    headers = await response.all_headers()
+    assert headers.get("x-frame-options") == "DENY", headers
+    directives = [part.split() for part in headers["content-security-policy"].split(";")]
+    return {words[0]: " ".join(words[1:]) for words in directives if words}
+
+
+async def test_no_other_origin_can_frame_the_dashboard(
+    chromium: Browser, recruiter: Recruiter, signed_in: StorageState, other_origin: str
+) -> None:
+    base = recruiter.org.base_url
+    async with new_page(chromium) as page:
+        assert (await policy(await page.goto(f"{base}/login")))["frame-ancestors"] == "'none'"
+    async with new_page(chromium, signed_in) as page:
+        board = await page.goto(f"{base}/dashboard")
+        assert (await policy(board))["frame-ancestors"] == "'none'"
+
+        refused: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+
+        def on_console(message: ConsoleMessage) -> None:
+            if "frame-ancestors" in message.text and not refused.done():
+                refused.set_result(message.text)
+
+        served: list[int] = []
+        page.on("console", on_console)
+        page.on(
+            "response",
+            lambda response: (
+                served.append(response.status) if response.url == f"{base}/dashboard" else None
+            ),
+        )
+        await page.goto(f"{other_origin}/?src={base}/dashboard")
+        # The other site's own frame renders: frames work there, only ours is refused.
+        own = page.frame_locator('iframe[name="own"]')
+        await expect(own.get_by_role("heading")).to_have_text("Its own page")
+        assert "frame-ancestors" in await asyncio.wait_for(refused, 10)
+        assert served == [200], "the board was sent, signed in, and the browser refused it"
+        framed = page.frame(name="dashboard")
+        assert framed is not None
+        board_parts = framed.locator("[data-check-id], [data-testid=status-badge], #live-status")
+        assert await board_parts.count() == 0
+        assert "Readiness" not in await framed.content()
