@@ -45,5 +45,6 @@ def add_recruiter_pages(app: web.Application, settings: Settings) -> None:
     dashboard = web.Application(middlewares=chain)
     dashboard.router.add_routes(export.routes)
     dashboard.router.add_routes(live.routes)
+    live.setup(dashboard)
     dashboard.router.add_routes(pages.routes)
     app.add_subapp("/dashboard", dashboard)
