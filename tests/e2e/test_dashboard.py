@@ -32,6 +32,7 @@ from axe_playwright_python.async_playwright import Axe  # type: ignore[import-un
 from playwright.async_api import (
     Browser,
     ConsoleMessage,
+    Locator,
     Page,
     Response,
     StorageState,
@@ -152,7 +153,7 @@ async def new_page(
         await context.close()
 
 
-def row_of(page: Page, table: str, check_id: str) -> Any:
+def row_of(page: Page, table: str, check_id: str) -> Locator:
     return page.locator(f'[data-table="{table}"] tr[data-check-id="{check_id}"]')
 
 
