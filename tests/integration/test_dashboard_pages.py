@@ -198,6 +198,33 @@ async def test_pages_follow_the_users_language(client: Client, csrf: str, seeded
     assert '<html lang="sv">' in chosen, "the user's choice wins over the browser's"
 
 
+@pytest.mark.parametrize(
+    ("form", "invalid"),
+    [
+        ({"locale": "de", "time_zone": "Europe/Stockholm"}, "locale"),
+        ({"locale": "sv", "time_zone": "Mars/Olympus"}, "time_zone"),
+    ],
+)
+async def test_preferences_show_the_choice_and_refuse_a_bad_one_beside_its_field(
+    client: Client, csrf: str, form: dict[str, str], invalid: str
+) -> None:
+    page = await client.get("/dashboard/preferences")
+    assert page.status == 200
+    html = await page.text()
+    assert re.search(r'<option value="auto" selected>', html), "the browser's language"
+    assert "<option selected>Europe/Stockholm</option>" in html
+    assert "aria-invalid" not in html
+
+    refused = await client.post(
+        "/dashboard/preferences", data={"csrf_token": csrf, **form}, headers=origin(client)
+    )
+    assert refused.status == 422
+    html = await refused.text()
+    assert re.search(rf'id="{invalid}"[^>]*aria-invalid="true"', html)
+    assert f'id="{invalid}-error"' in html
+    assert html.count('aria-invalid="true"') == 1, "only the bad field is marked"
+
+
 async def test_creating_a_check_through_the_form(
     client: Client, csrf: str, database_url: str
 ) -> None:
