@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from server.bench.verdicts import ResultPool
+from server.bench.verdicts import POOL_SIZE, result_pool
 from server.models.check import CheckStatus
 from server.models.result import Overall
 from server.store.checks import TOKEN_GRACE
@@ -90,7 +90,7 @@ class Population:
         self._rng = random.Random(self.seed)
         self.org_ids = [self._id() for _ in self.shape.org_shares]
         self._plans = self._plan()
-        self._pool = ResultPool(random.Random(self.seed + 1))
+        self.pool = result_pool(self.seed, min(POOL_SIZE, max(100, self.shape.attempts)))
 
     def _id(self) -> str:
         return f"{self._rng.getrandbits(128):032x}"
@@ -206,7 +206,7 @@ class Population:
         weights = (0.65, 0.25, 0.10) if last else (0.2, 0.4, 0.4)
         overall = rng.choices(list(Overall), weights)[0]
         attempt_id = self._id()
-        result = self._pool.result(overall, check_id, attempt_id, finished_at)
+        result = self.pool.result(rng, overall, check_id, attempt_id, finished_at)
         answered = last and rng.random() < 0.35
         return {
             "id": attempt_id,

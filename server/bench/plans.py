@@ -46,7 +46,7 @@ async def explain(engine: AsyncEngine, statement: str, parameters: Any) -> Plan:
     depth = {0: -1}
     lines = []
     for row in rows:
-        node, parent, detail = row[0], row[1], row[3]
+        node, parent, _, detail = tuple[Any, ...](row)
         depth[node] = depth.get(parent, -1) + 1
         lines.append("  " * depth[node] + detail)
     return Plan(statement, lines)

@@ -9,6 +9,7 @@ attempt takes one of its verdict's pool and its own identity and times.
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
@@ -163,24 +164,40 @@ def judged_result(rng: random.Random, check_id: str, attempt_id: str) -> dict[st
     return result.model_dump(mode="json")
 
 
+POOL_SIZE = 3000
+"""Enough for every verdict's reasons in their usual mix; judging takes about a second."""
+
+
+@functools.cache
+def result_pool(seed: int, size: int = POOL_SIZE) -> ResultPool:
+    """One pool per seed in a process: both engines' histories hold the same Results."""
+    return ResultPool(seed, size)
+
+
 class ResultPool:
     """Judged Results grouped by their overall verdict, to be handed out with new identities."""
 
-    def __init__(self, rng: random.Random, size: int = 3000) -> None:
+    def __init__(self, seed: int, size: int) -> None:
+        rng = random.Random(seed)
         self.by_overall: dict[Overall, list[dict[str, Any]]] = {o: [] for o in Overall}
         placeholder = "0" * 32
-        for _ in range(size):
+        while len(self) < size or not all(self.by_overall.values()):
             result = judged_result(rng, placeholder, placeholder)
             self.by_overall[Overall(result["overall"])].append(result)
-        if not all(self.by_overall.values()):
-            raise RuntimeError("the pool is too small to hold every verdict")
-        self.rng = rng
+
+    def __len__(self) -> int:
+        return sum(len(results) for results in self.by_overall.values())
 
     def result(
-        self, overall: Overall, check_id: str, attempt_id: str, finished_at: datetime
+        self,
+        rng: random.Random,
+        overall: Overall,
+        check_id: str,
+        attempt_id: str,
+        finished_at: datetime,
     ) -> dict[str, Any]:
         """A Result with `overall`, as if judged at `finished_at`."""
-        judged: Mapping[str, Any] = self.rng.choice(self.by_overall[overall])
+        judged: Mapping[str, Any] = rng.choice(self.by_overall[overall])
         took = datetime.fromisoformat(judged["finished_at"]) - datetime.fromisoformat(
             judged["started_at"]
         )
