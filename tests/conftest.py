@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
+import os
+import uuid
 import weakref
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 from aiortc import RTCPeerConnection
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from server.app import create_app
 from server.config import Settings
 from server.media.rtc.internals import host_addresses
 from server.models.check import Candidate, Check, NewCheck
 from server.store.checks import create_check
-from server.store.db import create_engine, migrate
+from server.store.db import async_url, create_engine, migrate
 from server.store.orgs import create_api_key, create_org
 
 AiohttpClient = Any
@@ -77,6 +82,29 @@ def no_leaked_peer_connections() -> Iterator[None]:
     open_pcs = [pc for pc in _peer_connections if pc.connectionState != "closed"]
     _peer_connections.clear()
     assert not open_pcs, f"{len(open_pcs)} peer connection(s) left open"
+
+
+POSTGRES_URL = os.environ.get(
+    "GREENROOM_TEST_POSTGRES_URL", "postgresql:///test?host=/var/run/postgresql"
+)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def any_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """An empty database of each kind; PostgreSQL gets a throwaway database per test."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store.db'}"
+        return
+    name = f"greenroom_{uuid.uuid4().hex[:12]}"
+    admin = create_async_engine(async_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        async with admin.connect() as conn:
+            await conn.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        await admin.dispose()
 
 
 @pytest.fixture

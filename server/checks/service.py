@@ -31,9 +31,10 @@ from server.models.feedback import Feedback, FeedbackAnswer
 from server.models.offer import AnswerBody, OfferBody
 from server.models.org import Organisation
 from server.models.result import Browser, Result
-from server.store import board, checks, feedback, orgs
+from server.store import board, checks, feedback, insight, orgs
 from server.store.attempts import attempts_since, check_with_latest_result
 from server.store.board import AttemptRecord, BoardQuery, BoardRow
+from server.store.insight import Insight, InsightQuery
 
 MAX_AHEAD = timedelta(days=730)
 # A local check takes seconds and a person to start it: more than this a minute is a script.
@@ -127,6 +128,9 @@ class CheckService:
 
     async def board(self, org: Organisation, query: BoardQuery, now: datetime) -> list[BoardRow]:
         return await board.board_rows(self.engine, org.id, query, now)
+
+    async def insight(self, org: Organisation, query: InsightQuery, now: datetime) -> Insight:
+        return await insight.insight(self.engine, org.id, query, now)
 
     async def board_row(self, org: Organisation, check_id: str) -> BoardRow:
         found = (

@@ -180,6 +180,9 @@ class Browser(Contract):
     os: Annotated[str, StringConstraints(max_length=20)]
 
 
+NetworkPath = Literal["direct", "relay", "blocked", "unknown"]
+
+
 class Result(Contract):
     attempt_id: Id
     check_id: Id
@@ -188,3 +191,18 @@ class Result(Contract):
     finished_at: Timestamp
     browser: Browser
     checks: Checks
+
+    def network_path(self) -> NetworkPath:
+        """How the candidate's media reached us: direct, through the relay, or not at all."""
+        network = self.checks.network
+        if "network.blocked" in network.reasons:
+            return "blocked"
+        kind = network.metrics.candidate_type
+        if kind == "relay":
+            return "relay"
+        if kind in ("host", "srflx"):
+            return "direct"
+        return "unknown"
+
+    def reason_codes(self) -> set[str]:
+        return {code for outcome in self.checks.outcomes() for code in outcome.reasons}

@@ -12,7 +12,7 @@ from server.models.check import Check, CheckStatus
 from server.models.result import Result
 from server.store.checks import check_from_row, set_status
 from server.store.events import check_changed
-from server.store.schema import STATUS_COLUMNS, attempts, checks
+from server.store.schema import STATUS_COLUMNS, attempt_reasons, attempts, checks
 
 
 async def record_attempt(engine: AsyncEngine, result: Result) -> None:
@@ -30,8 +30,20 @@ async def record_attempt(engine: AsyncEngine, result: Result) -> None:
                     column: getattr(result.checks, name).status.value
                     for name, column in STATUS_COLUMNS.items()
                 },
+                browser_name=result.browser.name,
+                os_name=result.browser.os,
+                network_path=result.network_path(),
             )
         )
+        codes = sorted(result.reason_codes())
+        if codes:
+            await conn.execute(
+                attempt_reasons.insert(),
+                [
+                    {"attempt_id": result.attempt_id, "check_id": result.check_id, "code": code}
+                    for code in codes
+                ],
+            )
         await set_status(conn, result.check_id, CheckStatus(result.overall.value))
 
 

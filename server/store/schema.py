@@ -120,7 +120,31 @@ attempts = sa.Table(
     sa.Column("feedback_ease", sa.SmallInteger, nullable=True),
     sa.Column("feedback_comment", sa.String(1000), nullable=True),
     sa.Column("feedback_at", UTCDateTime, nullable=True),
+    # Copied out of the result when it is stored, for the insight page's counts.
+    sa.Column("browser_name", sa.String(20), nullable=False, server_default=""),
+    sa.Column("os_name", sa.String(20), nullable=False, server_default=""),
+    sa.Column("network_path", sa.String(8), nullable=False, server_default="unknown"),
     sa.Index("ix_attempts_check_id_finished_at", "check_id", "finished_at"),
+)
+
+attempt_reasons = sa.Table(
+    "attempt_reasons",
+    metadata,
+    # One row per reason code an attempt reported, for counting problems without reading results.
+    sa.Column(
+        "attempt_id",
+        sa.String(32),
+        sa.ForeignKey("attempts.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column(
+        "check_id",
+        sa.String(32),
+        sa.ForeignKey("checks.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("code", sa.String(64), primary_key=True),
 )
 
 users = sa.Table(

@@ -177,9 +177,11 @@ def relay_server(start_server: StartServer, coturn: Coturn) -> Server:
 
 @pytest.fixture(scope="session")
 def media_files(tmp_path_factory: pytest.TempPathFactory) -> MediaFiles:
-    """Two seconds of each scene, every frame with its own sensor noise so none reads as frozen."""
+    """Two seconds of each scene at 20 fps, every frame with its own sensor noise so none reads
+    as frozen. A camera at exactly the 15 fps warning line would warn whenever a loaded machine
+    drops a frame; real cameras give 24-30."""
     folder = tmp_path_factory.mktemp("media")
-    frames = range(30)
+    frames = range(40)
     return MediaFiles(
         well_lit=write_y4m(folder / "well_lit.y4m", [uniform(130, seed=i) for i in frames]),
         dark=write_y4m(folder / "dark.y4m", [uniform(25, seed=i) for i in frames]),

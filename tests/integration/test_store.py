@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,8 +14,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.cli import HEAD_REVISION, main
 from server.models.check import Check, CheckStatus
@@ -25,33 +22,18 @@ from server.models.feedback import Feedback
 from server.models.result import CHECK_NAMES, Result
 from server.store.attempts import latest_result, record_attempt
 from server.store.checks import check_by_token, check_from_row, create_check, get_check
-from server.store.db import async_url, create_engine, current_revision, migrate
+from server.store.db import create_engine, current_revision, migrate
 from server.store.feedback import latest_feedback, record_feedback
 from server.store.orgs import InvalidOrigin, create_api_key, create_org, get_org, org_for_api_key
-from server.store.schema import STATUS_COLUMNS, attempts, checks, metadata, organisations
-from tests.conftest import new_check
-
-POSTGRES_URL = os.environ.get(
-    "GREENROOM_TEST_POSTGRES_URL", "postgresql:///test?host=/var/run/postgresql"
+from server.store.schema import (
+    STATUS_COLUMNS,
+    attempt_reasons,
+    attempts,
+    checks,
+    metadata,
+    organisations,
 )
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def any_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    """An empty database of each kind; PostgreSQL gets a throwaway database per test."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'store.db'}"
-        return
-    name = f"greenroom_{uuid.uuid4().hex[:12]}"
-    admin = create_async_engine(async_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        async with admin.connect() as conn:
-            await conn.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        await admin.dispose()
+from tests.conftest import new_check
 
 
 def result_for(check_id: str, overall: str, finished_at: datetime) -> Result:
@@ -206,13 +188,18 @@ async def checks_as_of_0001(engine: AsyncEngine, org_id: str) -> Check:
     return check_from_row(values)
 
 
-async def test_an_existing_database_gains_empty_feedback(any_database_url: str) -> None:
+async def test_an_existing_database_gains_empty_feedback_and_its_insight_columns(
+    any_database_url: str,
+) -> None:
     engine = create_engine(any_database_url)
     try:
         await migrate(engine, "0001")
         org = await create_org(engine, "Acme", [])
         check = await checks_as_of_0001(engine, org.id)
-        result = result_for(check.id, "warnings", datetime.now(UTC))
+        stored = result_for(check.id, "warnings", datetime.now(UTC)).model_dump(mode="json")
+        stored["checks"]["lighting"]["reasons"] = ["lighting.too_dark"]
+        stored["checks"]["network"]["metrics"]["candidate_type"] = "relay"
+        result = Result.model_validate(stored, strict=False)
         async with engine.begin() as conn:
             await conn.execute(
                 attempts.insert().values(
@@ -229,6 +216,15 @@ async def test_an_existing_database_gains_empty_feedback(any_database_url: str) 
         assert await current_revision(engine) == HEAD_REVISION
         assert await latest_result(engine, check.id) == result
         assert await latest_feedback(engine, check.id) is None
+        async with engine.connect() as conn:
+            copied = (
+                await conn.execute(
+                    sa.select(attempts.c.browser_name, attempts.c.os_name, attempts.c.network_path)
+                )
+            ).one()
+            codes = (await conn.execute(sa.select(attempt_reasons.c.code))).scalars().all()
+        assert tuple(copied) == ("Chrome", "Linux", "relay")
+        assert codes == ["lighting.too_dark"]
     finally:
         await engine.dispose()
 

@@ -96,6 +96,8 @@ async def test_lists_exports_and_search_hold_only_their_own(
         "/dashboard?q=test",
         "/dashboard/checks.csv",
         "/dashboard?at_risk=1",
+        "/dashboard/insight",
+        "/dashboard/insight.csv",
     ):
         response = await client.get(path)
         assert response.status == 200

@@ -12,7 +12,7 @@ import numpy.typing as npt
 from tests.support.synthetic import SAMPLE_RATE, Luma
 
 
-def write_y4m(path: Path, pictures: Sequence[Luma], fps: int = 15) -> Path:
+def write_y4m(path: Path, pictures: Sequence[Luma], fps: int = 20) -> Path:
     """Grey-chroma I420 frames; Chromium loops the file."""
     height, width = pictures[0].shape
     chroma = np.full((height // 2) * (width // 2), 128, dtype=np.uint8).tobytes()

@@ -181,6 +181,20 @@ async def test_each_section_needs_its_own_mid() -> None:
     assert error.message == "each media section needs its own a=mid"
 
 
+@pytest.mark.parametrize("attribute", ["a=fingerprint:", "a=setup:"])
+async def test_each_section_needs_its_dtls_fingerprint_and_setup(attribute: str) -> None:
+    # Found by the offer fuzz: without a fingerprint aiortc answers, then an assertion fails
+    # in its own task when DTLS starts and the session hangs until its timeout.
+    sdp = await make_sdp("video", "audio")
+    audio = sdp.index("m=audio")
+    section = sdp[audio:]
+    kept = "".join(line for line in section.splitlines(keepends=True) if attribute not in line)
+    assert kept != section
+    error = rejects({"sdp": sdp[:audio] + kept, "type": "offer"})
+    assert error.code == "invalid_sdp"
+    assert error.message == "each media section needs a=setup and a=fingerprint"
+
+
 def video_section(sdp: str) -> list[str]:
     start = sdp.index("m=video")
     end = sdp.find("\r\nm=", start)

@@ -61,7 +61,18 @@ def parse_offer(sdp: str) -> Offer:
     if not kinds & {"audio", "video"}:
         raise InvalidInput("the offer carries neither audio nor video", code="invalid_sdp")
     check_bundle(description)
+    check_dtls(description)
     return Offer(sdp=sdp, kinds=frozenset(kinds))
+
+
+def check_dtls(description: SessionDescription) -> None:
+    # aiortc answers an offer without a fingerprint and then fails an assertion in a task of
+    # its own when DTLS starts: the session would hang until its timeout.
+    for media in description.media:
+        if media.dtls is None or not media.dtls.fingerprints:
+            raise InvalidInput(
+                "each media section needs a=setup and a=fingerprint", code="invalid_sdp"
+            )
 
 
 def check_bundle(description: SessionDescription) -> None:

@@ -13,7 +13,7 @@ from aiohttp.typedefs import Handler, Middleware
 from aiohttp_session import session_middleware
 
 from server.config import Settings
-from server.web.dashboard import export, live, login, pages
+from server.web.dashboard import export, insight, live, login, pages
 from server.web.dashboard.auth import AccountSessions, csrf_protection, secure_cookies
 from server.web.dashboard.render import html_errors, page_headers, setup_templates
 
@@ -44,6 +44,7 @@ def add_recruiter_pages(app: web.Application, settings: Settings) -> None:
         app.router.add_route(route.method, route.path, behind(chain, route.handler))
     dashboard = web.Application(middlewares=chain)
     dashboard.router.add_routes(export.routes)
+    dashboard.router.add_routes(insight.routes)
     dashboard.router.add_routes(live.routes)
     dashboard.router.add_routes(pages.routes)
     app.add_subapp("/dashboard", dashboard)

@@ -13,6 +13,7 @@ from server.checks.service import check_schedule
 from server.errors import InvalidInput
 from server.models.check import CheckStatus, NewCheck
 from server.store.board import BoardQuery
+from server.store.insight import InsightQuery
 
 CHECK_FIELDS = (
     "candidate_name",
@@ -28,6 +29,9 @@ CHECK_FIELDS = (
 )
 MAX_FIELD_CHARS = 4000
 MAX_SEARCH_CHARS = 100
+DEFAULT_INSIGHT_SPAN = timedelta(days=29)
+MAX_INSIGHT_SPAN = timedelta(days=366)
+DAILY_UP_TO_DAYS = 31
 
 
 @dataclass
@@ -206,3 +210,52 @@ def decode_cursor(text: str) -> tuple[datetime, str] | None:
     if starts_at.tzinfo is None or len(check_id) != 32 or not check_id.isalnum():
         return None
     return starts_at, check_id
+
+
+@dataclass(frozen=True)
+class InsightPeriod:
+    """The insight page's period: whole days in the user's zone, the last 30 by default, at
+    most a year; a bad date is said beside its field and nothing is counted."""
+
+    starts_from: str
+    starts_until: str
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, query: Mapping[str, str], today: date) -> InsightPeriod:
+        given = {name: query.get(name, "")[:20].strip() for name in ("from", "until")}
+        first = _date(given["from"]) if given["from"] else today - DEFAULT_INSIGHT_SPAN
+        last = _date(given["until"]) if given["until"] else today
+        errors = {}
+        if first is None:
+            errors["from"] = "insight.error.date"
+        if last is None:
+            errors["until"] = "insight.error.date"
+        if first is not None and last is not None:
+            if first > last:
+                errors["until"] = "insight.error.order"
+            elif last - first > MAX_INSIGHT_SPAN:
+                errors["until"] = "insight.error.span"
+        return cls(
+            starts_from=first.isoformat() if first else given["from"],
+            starts_until=last.isoformat() if last else given["until"],
+            errors=errors,
+        )
+
+    def query(self, zone: ZoneInfo) -> InsightQuery | None:
+        first, last = _date(self.starts_from), _date(self.starts_until)
+        if self.errors or first is None or last is None:
+            return None
+        days = (last - first).days + 1
+        step = 1 if days <= DAILY_UP_TO_DAYS else 7
+        return InsightQuery(
+            starts_from=datetime.combine(first, time(), zone),
+            starts_before=datetime.combine(last + timedelta(days=1), time(), zone),
+            buckets=tuple(
+                datetime.combine(first + timedelta(days=offset), time(), zone)
+                for offset in range(0, days, step)
+            ),
+        )
+
+    def params(self) -> dict[str, str]:
+        return {"from": self.starts_from, "until": self.starts_until}

@@ -74,19 +74,6 @@ def at_risk(check: Check, now: datetime) -> Risk | None:
     return risk(check.status, check.starts_at, now)
 
 
-def network_path(result: Result) -> str:
-    """direct, relay or blocked: how the candidate's media reached us."""
-    network = result.checks.network
-    if "network.blocked" in network.reasons:
-        return "blocked"
-    kind = network.metrics.candidate_type
-    if kind == "relay":
-        return "relay"
-    if kind in ("host", "srflx"):
-        return "direct"
-    return "unknown"
-
-
 def measured_by_browser(result: Result) -> bool:
     return any(
         getattr(outcome.metrics, "measured_by", None) == "browser"
