@@ -1,11 +1,12 @@
 """`greenroom bench dashboard`: the recruiter's board and its live rows over a large history.
 
 For each engine: a throwaway database migrated the real way and filled with N checks and their
-attempts (`dataset.py`), then, repeated after a warm-up, the board's first page through the store
-and through `GET /dashboard` as a signed-in recruiter, the plans of the board's queries, and the
-time from a verdict stored through the service layer to the `check` event on an open
-`/dashboard/events` stream. With `--before REVISION` the database is first filled at that
-revision and measured, then migrated to the newest and measured again, in the same run.
+attempts (`dataset.py`), then, repeated after a warm-up, the board's first page and the insight
+over the last 90 days, through the store and through their routes as a signed-in recruiter; the
+plans of their queries; and the time from a verdict stored through the service layer to the
+`check` event on an open `/dashboard/events` stream. With `--before REVISION` the database is
+first filled at that revision and measured, then migrated to the newest and measured again, in
+the same run.
 
 Prints one table, and with `--output` writes the same figures as JSON. Exits 1 when a figure of
 the newest schema misses its target (docs/benchmarks.md).
@@ -22,7 +23,7 @@ import signal
 import time
 from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -42,13 +43,16 @@ from server.models.check import CheckStatus
 from server.models.result import Overall, Result
 from server.store.board import BoardQuery, board_rows
 from server.store.db import create_engine, current_revision, migrate
-from server.store.schema import checks
-from server.web.dashboard.forms import BoardFilter
+from server.store.insight import insight
+from server.store.schema import attempt_reasons, checks
+from server.web.dashboard.forms import BoardFilter, InsightPeriod
 from server.web.dashboard.pages import PAGE_ROWS
 
 PAGE_TARGET_MS = 50.0
 """p95 of the board's first page, through the store or the route."""
 INSIGHT_TARGET_MS = 300.0
+INSIGHT_DAYS = 90
+INSIGHT_TABLE = attempt_reasons.name
 LIVE_TARGET_MS = 1000.0
 """From a stored verdict to the changed row in an open dashboard."""
 ZONE = ZoneInfo("Europe/Stockholm")
@@ -138,17 +142,49 @@ async def measure_board(
         run.plans[name] = await plans_of(engine, operation)
 
 
-async def measure_pages(
-    dashboard: Dashboard, population: Population, options: Options, run: Run
+def insight_period(now: datetime) -> InsightPeriod:
+    """The last 90 days, today included, as the insight page reads them from its form."""
+    today = now.astimezone(ZONE).date()
+    first = today - timedelta(days=INSIGHT_DAYS - 1)
+    return InsightPeriod.read({"from": first.isoformat(), "until": today.isoformat()}, today)
+
+
+async def measure_insight(
+    engine: AsyncEngine, population: Population, options: Options, run: Run
 ) -> None:
-    for name, path in {
-        "GET /dashboard": "/dashboard",
-        "GET /dashboard?q=one address": "/dashboard?"
-        + urlencode({"q": population.upcoming_email()}),
-    }.items():
+    now = datetime.now(UTC)
+    query = insight_period(now).query(ZONE)
+    assert query is not None
+    operation = functools.partial(insight, engine, population.org_ids[0], query, now)
+    timing = await timed(operation, options.runs, options.warmup)
+    counted = (await operation()).readiness.candidates
+    name = f"insight, last {INSIGHT_DAYS} days"
+    run.cases.append(Case(name, INSIGHT_TARGET_MS, timing, counted, "interviews"))
+    run.plans[name] = await plans_of(engine, operation)
+
+
+async def measure_pages(
+    dashboard: Dashboard, population: Population, options: Options, run: Run, insight_stored: bool
+) -> None:
+    period = urlencode(insight_period(datetime.now(UTC)).params())
+    for name, path, target in (
+        ("GET /dashboard", "/dashboard", PAGE_TARGET_MS),
+        (
+            "GET /dashboard?q=one address",
+            "/dashboard?" + urlencode({"q": population.upcoming_email()}),
+            PAGE_TARGET_MS,
+        ),
+        (
+            f"GET /dashboard/insight, {INSIGHT_DAYS} days",
+            "/dashboard/insight?" + period,
+            INSIGHT_TARGET_MS,
+        ),
+    ):
+        if "insight" in path and not insight_stored:
+            continue
         operation = functools.partial(dashboard.page, path)
         timing = await timed(operation, options.runs, options.warmup)
-        run.cases.append(Case(name, PAGE_TARGET_MS, timing, await operation(), "bytes"))
+        run.cases.append(Case(name, target, timing, await operation(), "bytes"))
 
 
 async def measure_live(
@@ -181,12 +217,10 @@ async def measure_live(
             for check_id in check_ids:
                 await asyncio.sleep(rng.uniform(0.05, 0.35))
                 overall = rng.choice(list(Overall))
-                result = Result.model_validate(
-                    population.pool.result(
-                        rng, overall, check_id, f"{rng.getrandbits(128):032x}", datetime.now(UTC)
-                    ),
-                    strict=False,
+                judged = population.pool.result(
+                    rng, overall, check_id, f"{rng.getrandbits(128):032x}", datetime.now(UTC)
                 )
+                result = Result.model_validate(judged.result, strict=False)
                 stored_at = time.perf_counter()
                 await record_verdict(worker, result)
                 while True:
@@ -212,8 +246,13 @@ async def measure(
     live: bool,
 ) -> None:
     await measure_board(engine, population, options, run)
+    # An older schema may not have what the insight reads yet.
+    async with engine.connect() as conn:
+        insight_stored = await conn.run_sync(lambda c: sa.inspect(c).has_table(INSIGHT_TABLE))
+    if insight_stored:
+        await measure_insight(engine, population, options, run)
     async with signed_in(url, password) as dashboard:
-        await measure_pages(dashboard, population, options, run)
+        await measure_pages(dashboard, population, options, run, insight_stored)
         if live and options.verdicts:
             run.live = await measure_live(engine, dashboard, population, options)
 
@@ -255,6 +294,7 @@ async def bench_engine(kind: str, options: Options, now: datetime) -> list[Run]:
                 migrated = round(time.perf_counter() - started, 2)
                 await analyze(engine)
                 revision = await current_revision(engine) or ""
+                print(f"{kind}: migrated {run.revision} → {revision} in {migrated} s", flush=True)
                 run = Run(kind, revision, database, migrate_s=migrated)
             await measure(engine, url, population, password, options, run, live=True)
             runs.append(run)

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from server.bench.dataset import Population
 from server.store.db import async_url, migrate
-from server.store.schema import attempts, checks, organisations
+from server.store.schema import attempt_reasons, attempts, checks, organisations
 
 DATABASE_PREFIX = "greenroom_bench_"
 BATCH_CHECKS = 2000
@@ -82,12 +82,15 @@ async def seed(engine: AsyncEngine, population: Population, revision: str = "hea
     migrated = time.perf_counter()
     check_count = attempt_count = 0
     async with engine.begin() as conn:
+        # What the schema at `revision` has: an older one lacks later tables and columns.
+        present = await conn.run_sync(_columns)
         await conn.execute(organisations.insert(), population.organisations())
-        for check_rows, attempt_rows in population.batches(BATCH_CHECKS):
-            await insert_many(conn, checks, check_rows)
-            await insert_many(conn, attempts, attempt_rows)
-            check_count += len(check_rows)
-            attempt_count += len(attempt_rows)
+        for batch in population.batches(BATCH_CHECKS):
+            await insert_many(conn, checks, batch.checks, present)
+            await insert_many(conn, attempts, batch.attempts, present)
+            await insert_many(conn, attempt_reasons, batch.reasons, present)
+            check_count += len(batch.checks)
+            attempt_count += len(batch.attempts)
     inserted = time.perf_counter()
     await analyze(engine)
     return Seeding(
@@ -99,14 +102,31 @@ async def seed(engine: AsyncEngine, population: Population, revision: str = "hea
     )
 
 
-async def insert_many(conn: AsyncConnection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
-    """One executemany; on PostgreSQL one COPY, with each value bound as an INSERT binds it."""
-    if not rows:
+def _columns(conn: sa.Connection) -> dict[str, set[str]]:
+    inspector = sa.inspect(conn)
+    return {
+        table: {column["name"] for column in inspector.get_columns(table)}
+        for table in inspector.get_table_names()
+    }
+
+
+async def insert_many(
+    conn: AsyncConnection,
+    table: sa.Table,
+    rows: list[dict[str, Any]],
+    present: dict[str, set[str]],
+) -> None:
+    """One executemany (on PostgreSQL one COPY, each value bound as an INSERT binds it) of the
+    columns the database has."""
+    columns = [column for column in table.columns if column.name in present.get(table.name, ())]
+    if not rows or not columns:
         return
     if conn.dialect.name != "postgresql":
-        await conn.execute(table.insert(), rows)
+        names = {column.name for column in columns}
+        await conn.execute(
+            table.insert(), [{k: v for k, v in row.items() if k in names} for row in rows]
+        )
         return
-    columns = list(table.columns)
     binders = [column.type.bind_processor(conn.dialect) for column in columns]
     records = [
         tuple(

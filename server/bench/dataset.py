@@ -65,6 +65,15 @@ class Shape:
 
 
 @dataclass
+class Batch:
+    """Rows for the `checks`, `attempts` and `attempt_reasons` tables."""
+
+    checks: list[dict[str, Any]] = field(default_factory=list)
+    attempts: list[dict[str, Any]] = field(default_factory=list)
+    reasons: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
 class _Plan:
     """One check before its rows are made: when, whose, and how many attempts."""
 
@@ -142,17 +151,15 @@ class Population:
             for number, org_id in enumerate(self.org_ids, 1)
         ]
 
-    def batches(self, size: int) -> Iterator[tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
-        """The checks' rows and their attempts' rows, `size` checks at a time."""
+    def batches(self, size: int) -> Iterator[Batch]:
+        """`size` checks at a time, with their attempts."""
         for start in range(0, len(self._plans), size):
-            checks, attempts = [], []
+            batch = Batch()
             for plan in self._plans[start : start + size]:
-                check, its_attempts = self._rows(plan)
-                checks.append(check)
-                attempts += its_attempts
-            yield checks, attempts
+                self._rows(plan, batch)
+            yield batch
 
-    def _rows(self, plan: _Plan) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    def _rows(self, plan: _Plan, batch: Batch) -> None:
         rng, now = self._rng, self.now
         check_id = self._id()
         duration = rng.choice((30, 45, 45, 60, 60, 90))
@@ -165,7 +172,7 @@ class Population:
             window_start + (window_end - window_start) * rng.random() for _ in range(plan.attempts)
         )
         attempts = [
-            self._attempt(check_id, at, last=index == len(finished) - 1)
+            self._attempt(check_id, at, batch, last=index == len(finished) - 1)
             for index, at in enumerate(finished)
         ]
         if plan.cancelled:
@@ -198,15 +205,24 @@ class Population:
             "created_at": plan.created_at,
             "updated_at": updated_at,
         }
-        return check, attempts
+        batch.checks.append(check)
+        batch.attempts += attempts
 
-    def _attempt(self, check_id: str, finished_at: datetime, *, last: bool) -> dict[str, Any]:
+    def _attempt(
+        self, check_id: str, finished_at: datetime, batch: Batch, *, last: bool
+    ) -> dict[str, Any]:
+        """The attempt's row as `record_attempt` writes it; its reasons' rows go to `batch`."""
         rng = self._rng
         # Candidates retry until it works, or give up: the last attempt is the best one.
         weights = (0.65, 0.25, 0.10) if last else (0.2, 0.4, 0.4)
         overall = rng.choices(list(Overall), weights)[0]
         attempt_id = self._id()
-        result = self.pool.result(rng, overall, check_id, attempt_id, finished_at)
+        judged = self.pool.result(rng, overall, check_id, attempt_id, finished_at)
+        result = judged.result
+        batch.reasons += [
+            {"attempt_id": attempt_id, "check_id": check_id, "code": code}
+            for code in judged.reason_codes
+        ]
         answered = last and rng.random() < 0.35
         return {
             "id": attempt_id,
@@ -216,6 +232,9 @@ class Population:
             "overall": overall.value,
             **{column: result["checks"][name]["status"] for name, column in STATUS_COLUMNS.items()},
             "result": result,
+            "browser_name": result["browser"]["name"],
+            "os_name": result["browser"]["os"],
+            "network_path": judged.network_path,
             "feedback_ease": rng.choices((1, 2, 3, 4, 5), (5, 8, 17, 35, 35))[0]
             if answered
             else None,

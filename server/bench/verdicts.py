@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import random
-from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,7 +21,7 @@ from server.media.analysis.video import FrameStats, VideoSummary
 from server.media.verdict.local import by_browser
 from server.media.verdict.result import AttemptHeader, assemble, build_result, judge_media
 from server.media.verdict.rules import Speakers, judge_speakers, network_blocked
-from server.models.result import Browser, MeasuredChecks, Overall
+from server.models.result import Browser, MeasuredChecks, NetworkPath, Overall, Result
 
 BROWSERS = (
     (("Chrome", "131", "Windows"), 34),
@@ -143,8 +143,8 @@ def _speakers(rng: random.Random) -> Speakers:
     return Speakers.NOT_HEARD if answer < 0.97 else Speakers.UNANSWERED
 
 
-def judged_result(rng: random.Random, check_id: str, attempt_id: str) -> dict[str, Any]:
-    """One attempt's Result as `record_attempt` stores it (`model_dump(mode="json")`)."""
+def judged_result(rng: random.Random, check_id: str, attempt_id: str) -> Result:
+    """One attempt's Result, judged by the rules a session's verdict goes through."""
     [(name, version, os)] = rng.choices([b for b, _ in BROWSERS], [w for _, w in BROWSERS])
     browser = Browser(name=name, version=version, os=os)
     started = EPOCH
@@ -161,7 +161,17 @@ def judged_result(rng: random.Random, check_id: str, attempt_id: str) -> dict[st
         finished = started + timedelta(seconds=rng.uniform(14, 45))
         header = AttemptHeader(check_id, attempt_id, started, finished, browser)
         result = build_result(header, media, _speakers(rng), _network(rng))
-    return result.model_dump(mode="json")
+    return result
+
+
+@dataclass(frozen=True)
+class Judged:
+    """A Result as `record_attempt` stores it, with what the store copies out of it."""
+
+    result: dict[str, Any]
+    """`model_dump(mode="json")`"""
+    network_path: NetworkPath
+    reason_codes: tuple[str, ...]
 
 
 POOL_SIZE = 3000
@@ -179,11 +189,17 @@ class ResultPool:
 
     def __init__(self, seed: int, size: int) -> None:
         rng = random.Random(seed)
-        self.by_overall: dict[Overall, list[dict[str, Any]]] = {o: [] for o in Overall}
+        self.by_overall: dict[Overall, list[Judged]] = {o: [] for o in Overall}
         placeholder = "0" * 32
         while len(self) < size or not all(self.by_overall.values()):
             result = judged_result(rng, placeholder, placeholder)
-            self.by_overall[Overall(result["overall"])].append(result)
+            self.by_overall[result.overall].append(
+                Judged(
+                    result.model_dump(mode="json"),
+                    result.network_path(),
+                    tuple(sorted(result.reason_codes())),
+                )
+            )
 
     def __len__(self) -> int:
         return sum(len(results) for results in self.by_overall.values())
@@ -195,16 +211,18 @@ class ResultPool:
         check_id: str,
         attempt_id: str,
         finished_at: datetime,
-    ) -> dict[str, Any]:
+    ) -> Judged:
         """A Result with `overall`, as if judged at `finished_at`."""
-        judged: Mapping[str, Any] = rng.choice(self.by_overall[overall])
-        took = datetime.fromisoformat(judged["finished_at"]) - datetime.fromisoformat(
-            judged["started_at"]
+        judged = rng.choice(self.by_overall[overall])
+        stored = judged.result
+        took = datetime.fromisoformat(stored["finished_at"]) - datetime.fromisoformat(
+            stored["started_at"]
         )
-        return {
-            **judged,
+        renamed = {
+            **stored,
             "attempt_id": attempt_id,
             "check_id": check_id,
             "started_at": (finished_at - took).isoformat(),
             "finished_at": finished_at.isoformat(),
         }
+        return Judged(renamed, judged.network_path, judged.reason_codes)

@@ -133,10 +133,11 @@ def test_the_history_is_what_the_store_would_have_made_of_it() -> None:
     status is its latest attempt's verdict (or not started, or cancelled)."""
     now = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
     population = Population(Shape(checks=400, attempts=1200), now)
-    checks, attempts = [], []
-    for batch_checks, batch_attempts in population.batches(150):
-        checks += batch_checks
-        attempts += batch_attempts
+    checks, attempts, reasons = [], [], set()
+    for batch in population.batches(150):
+        checks += batch.checks
+        attempts += batch.attempts
+        reasons |= {(r["attempt_id"], r["check_id"], r["code"]) for r in batch.reasons}
     assert (len(checks), len(attempts)) == (400, 1200)
     assert {c["org_id"] for c in checks} == set(population.org_ids)
     assert any(c["starts_at"] > now for c in checks), "upcoming interviews too"
@@ -149,12 +150,18 @@ def test_the_history_is_what_the_store_would_have_made_of_it() -> None:
         assert attempt["overall"] == result.overall.value
         for name, column in STATUS_COLUMNS.items():
             assert attempt[column] == getattr(result.checks, name).status.value
+        assert (attempt["browser_name"], attempt["os_name"]) == (
+            result.browser.name,
+            result.browser.os,
+        )
+        assert attempt["network_path"] == result.network_path()
+        assert {code for a, _, code in reasons if a == result.attempt_id} == result.reason_codes()
         if attempt["finished_at"] >= latest.get(attempt["check_id"], attempt)["finished_at"]:
             latest[attempt["check_id"]] = attempt
     for check in checks:
         if check["status"] == "cancelled":
             continue
-        last = latest.get(check["id"])
+        last: dict[str, Any] | None = latest.get(check["id"])
         if last is None:
             assert check["status"] in ("not_started", "in_progress")
         else:
