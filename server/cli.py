@@ -1,4 +1,4 @@
-"""`greenroom serve | migrate | demo | org create | user create | bench media`."""
+"""`greenroom serve | migrate | demo | org create | user create | bench media | bench dashboard`."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from server.models.user import NewUser, Role
 from server.store.db import create_engine, current_revision, migrate
 from server.store.orgs import InvalidOrigin, create_api_key, create_org, get_org, parse_origin
 
-HEAD_REVISION = "0004"
+HEAD_REVISION = "0005"
 
 log = logging.getLogger(__name__)
 
@@ -115,11 +115,47 @@ def parser() -> argparse.ArgumentParser:
     media.add_argument(
         "--clients", type=int, default=cores, help=f"load-generator processes (default {cores})"
     )
+    dashboard = bench.add_parser(
+        "dashboard",
+        help="the recruiter's board, its insight and its live rows over a large history, "
+        "on throwaway SQLite and PostgreSQL databases",
+    )
+    dashboard.add_argument(
+        "--database",
+        choices=["sqlite", "postgres", "both"],
+        help="which engines (default: both with --postgres-url, else sqlite)",
+    )
+    dashboard.add_argument(
+        "--postgres-url",
+        metavar="URL",
+        help="a PostgreSQL server to create (and drop) a throwaway database on, e.g. "
+        "postgresql:///test?host=/var/run/postgresql",
+    )
+    dashboard.add_argument("--checks", type=int, default=100_000, help="checks (default 100000)")
+    dashboard.add_argument(
+        "--attempts", type=int, metavar="N", help="attempts in all (default 3 per check)"
+    )
+    dashboard.add_argument("--runs", type=int, default=50, help="timed runs per query")
+    dashboard.add_argument("--warmup", type=int, default=5, help="untimed runs before them")
+    dashboard.add_argument(
+        "--verdicts", type=int, default=20, help="verdicts stored while a dashboard listens"
+    )
+    dashboard.add_argument(
+        "--before",
+        metavar="REVISION",
+        help="fill the database at this schema revision and measure it too, then migrate "
+        "to the newest and measure again",
+    )
+    dashboard.add_argument(
+        "--output", type=Path, metavar="JSON", help="also write the figures to this JSON file"
+    )
     return top
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command == "bench" and args.action == "dashboard":
+        return _bench_dashboard(args)
     if args.command == "bench":
         from server.bench import media
 
@@ -172,6 +208,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         access_log_class=AccessLogger,
     )
     return 0
+
+
+def _bench_dashboard(args: argparse.Namespace) -> int:
+    from server.bench import dashboard
+
+    kinds = args.database or ("both" if args.postgres_url else "sqlite")
+    if kinds != "sqlite" and not args.postgres_url:
+        print("greenroom: --postgres-url is needed to benchmark PostgreSQL", file=sys.stderr)
+        return 2
+    if args.checks < 10 or args.runs < 1 or args.warmup < 0 or args.verdicts < 0:
+        print("greenroom: give at least 10 checks and 1 run", file=sys.stderr)
+        return 2
+    return dashboard.main(
+        dashboard.Options(
+            databases=["sqlite", "postgres"] if kinds == "both" else [kinds],
+            postgres_url=args.postgres_url,
+            checks=args.checks,
+            attempts=3 * args.checks if args.attempts is None else max(0, args.attempts),
+            runs=args.runs,
+            warmup=args.warmup,
+            verdicts=args.verdicts,
+            before=args.before,
+            output=args.output,
+        )
+    )
 
 
 async def _migrate(settings: Settings) -> None:

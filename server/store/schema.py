@@ -92,8 +92,21 @@ checks = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
     sa.Column("candidate_time_zone", sa.String(64), nullable=True),
-    sa.Index("ix_checks_org_id_starts_at", "org_id", "starts_at"),
+    # The board's order (with its tie-break) and the status the board and the insight filter on.
+    sa.Index("ix_checks_org_id_starts_at_id", "org_id", "starts_at", "id", "status"),
 )
+
+SEARCHED = ("candidate_name", "candidate_email", "title")
+"""The columns the board's search looks in, as a case-insensitive substring."""
+
+# Trigrams let PostgreSQL find a substring without reading every check (`pg_trgm`, migration
+# 0005); SQLite has no such index.
+sa.Index(
+    "ix_checks_search",
+    *(sa.func.lower(checks.c[name]).label(name) for name in SEARCHED),
+    postgresql_using="gin",
+    postgresql_ops=dict.fromkeys(SEARCHED, "gin_trgm_ops"),
+).ddl_if(dialect="postgresql")
 
 STATUS_COLUMNS = {name: f"{name}_status" for name in CHECK_NAMES if name != "browser"}
 """Check name -> the attempts column holding its status."""
@@ -107,7 +120,6 @@ attempts = sa.Table(
         sa.String(32),
         sa.ForeignKey("checks.id", ondelete="CASCADE"),
         nullable=False,
-        index=True,
     ),
     sa.Column("started_at", UTCDateTime, nullable=False),
     sa.Column("finished_at", UTCDateTime, nullable=False),
@@ -125,7 +137,26 @@ attempts = sa.Table(
     sa.Column("browser_name", sa.String(20), nullable=False, server_default=""),
     sa.Column("os_name", sa.String(20), nullable=False, server_default=""),
     sa.Column("network_path", sa.String(8), nullable=False, server_default="unknown"),
-    sa.Index("ix_attempts_check_id_finished_at", "check_id", "finished_at"),
+    # A check's attempts in order, with what the board and the insight read of them, so the
+    # result's JSON is not read to count them.
+    sa.Index(
+        "ix_attempts_check_id_finished_at_id",
+        "check_id",
+        "finished_at",
+        "id",
+        "overall",
+        "browser_name",
+        "os_name",
+        "network_path",
+        "feedback_ease",
+    ),
+    sa.Index(
+        "ix_attempts_commented",
+        "check_id",
+        "feedback_at",
+        sqlite_where=sa.text("feedback_comment IS NOT NULL"),
+        postgresql_where=sa.text("feedback_comment IS NOT NULL"),
+    ),
 )
 
 attempt_reasons = sa.Table(
@@ -143,9 +174,9 @@ attempt_reasons = sa.Table(
         sa.String(32),
         sa.ForeignKey("checks.id", ondelete="CASCADE"),
         nullable=False,
-        index=True,
     ),
     sa.Column("code", sa.String(64), primary_key=True),
+    sa.Index("ix_attempt_reasons_check_id_code", "check_id", "code"),
 )
 
 users = sa.Table(

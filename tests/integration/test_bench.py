@@ -1,18 +1,32 @@
-"""`greenroom bench media`: a tiny real run whose figures must agree with each other, and the
-pure judgement of what candidates saw."""
+"""`greenroom bench media` and `greenroom bench dashboard`: tiny real runs whose figures must
+agree with each other, the pure judgement of what candidates saw, and the dashboard benchmark's
+history as the store would have written it."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from server.bench.databases import database_exists
+from server.bench.dataset import Population, Shape
 from server.bench.load import FPS, Seen
 from server.bench.report import MAX_LAG_P99_MS, judge
 from server.bench.server import GREENROOM
-from server.cli import parser
+from server.bench.timing import percentile, summarise
+from server.cli import HEAD_REVISION, parser
+from server.models.result import Result
+from server.store.schema import STATUS_COLUMNS
+
+POSTGRES_URL = os.environ.get(
+    "GREENROOM_TEST_POSTGRES_URL", "postgresql:///test?host=/var/run/postgresql"
+)
 
 
 def steady(seconds: float, rate: float = 2.5, start: float = 1000.0) -> list[float]:
@@ -104,3 +118,118 @@ def test_a_tiny_run_reports_consistent_figures(tmp_path: Path) -> None:
     assert report["received_fps_min"] > 0
     assert report["loopback_fps_min"] is not None
     assert "meeting all" in run.stdout, "the table is printed"
+
+
+def test_percentiles_are_nearest_rank() -> None:
+    twenty = [float(i) for i in range(1, 21)]
+    assert (percentile(twenty, 0.5), percentile(twenty, 0.95)) == (10.0, 19.0)
+    assert percentile([7.0], 0.95) == 7.0
+    timing = summarise([0.001 * i for i in range(1, 21)])
+    assert (timing.runs, timing.p50_ms, timing.p95_ms, timing.max_ms) == (20, 10.0, 19.0, 20.0)
+
+
+def test_the_history_is_what_the_store_would_have_made_of_it() -> None:
+    """Every stored result is a valid Result as `record_attempt` writes it, and every check's
+    status is its latest attempt's verdict (or not started, or cancelled)."""
+    now = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
+    population = Population(Shape(checks=400, attempts=1200), now)
+    checks, attempts, reasons = [], [], set()
+    for batch in population.batches(150):
+        checks += batch.checks
+        attempts += batch.attempts
+        reasons |= {(r["attempt_id"], r["check_id"], r["code"]) for r in batch.reasons}
+    assert (len(checks), len(attempts)) == (400, 1200)
+    assert {c["org_id"] for c in checks} == set(population.org_ids)
+    assert any(c["starts_at"] > now for c in checks), "upcoming interviews too"
+    latest: dict[str, dict[str, Any]] = {}
+    for attempt in attempts:
+        result = Result.model_validate(attempt["result"], strict=False)
+        assert result.model_dump(mode="json") == attempt["result"]
+        assert (result.check_id, result.attempt_id) == (attempt["check_id"], attempt["id"])
+        assert result.finished_at == attempt["finished_at"] <= now
+        assert attempt["overall"] == result.overall.value
+        for name, column in STATUS_COLUMNS.items():
+            assert attempt[column] == getattr(result.checks, name).status.value
+        assert (attempt["browser_name"], attempt["os_name"]) == (
+            result.browser.name,
+            result.browser.os,
+        )
+        assert attempt["network_path"] == result.network_path()
+        assert {code for a, _, code in reasons if a == result.attempt_id} == result.reason_codes()
+        if attempt["finished_at"] >= latest.get(attempt["check_id"], attempt)["finished_at"]:
+            latest[attempt["check_id"]] = attempt
+    for check in checks:
+        if check["status"] == "cancelled":
+            continue
+        last: dict[str, Any] | None = latest.get(check["id"])
+        if last is None:
+            assert check["status"] in ("not_started", "in_progress")
+        else:
+            assert check["status"] == last["overall"]
+    assert sum(1 for c in checks if c["candidate_email"] == population.upcoming_email()) == 1
+
+
+def test_a_tiny_dashboard_run_reports_sane_figures_and_leaves_nothing(tmp_path: Path) -> None:
+    output = tmp_path / "figures.json"
+    run = subprocess.run(
+        [
+            GREENROOM,
+            "bench",
+            "dashboard",
+            "--checks",
+            "200",
+            "--runs",
+            "3",
+            "--warmup",
+            "1",
+            "--verdicts",
+            "2",
+            "--database",
+            "both",
+            "--postgres-url",
+            POSTGRES_URL,
+            "--before",
+            "0003",
+            "--output",
+            str(output),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode in (0, 1), run.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["figures.json"], "nothing else left"
+    figures = json.loads(output.read_text())
+    assert (figures["checks"], figures["attempts"]) == (200, 600)
+    runs = figures["runs"]
+    assert [(r["engine"], r["revision"]) for r in runs] == [
+        ("sqlite", "0003"),
+        ("sqlite", HEAD_REVISION),
+        ("postgres", "0003"),
+        ("postgres", HEAD_REVISION),
+    ]
+    for report in runs:
+        cases = {case["case"]: case for case in report["cases"]}
+        assert "GET /dashboard" in cases
+        assert cases["board, default query"]["rows"] == 50
+        assert cases["board, search one address"]["rows"] == 1
+        for case in cases.values():
+            assert case["runs"] == (2 if "verdicts" in case else 3)
+            assert 0 < case["p50_ms"] <= case["p95_ms"] <= case["max_ms"]
+            assert case["ok"] is (case["p95_ms"] <= case["target_ms"])
+        assert report["plans"]["board, default query"], "the plans are kept"
+    for newest in runs[1], runs[3]:
+        live = next(c for c in newest["cases"] if c["case"] == "stored verdict → live row")
+        assert live["verdicts"] == 2
+        assert live["max_ms"] < 10_000
+    assert (runs[0]["seeding"]["checks"], runs[0]["seeding"]["attempts"]) == (200, 600)
+    assert runs[1]["migrate_s"] is not None
+    assert not Path(runs[0]["database"]).exists()
+    assert not asyncio.run(database_exists(POSTGRES_URL, runs[2]["database"]))
+    all_ok = all(case["ok"] for r in (runs[1], runs[3]) for case in r["cases"])
+    assert figures["ok"] is all_ok
+    assert run.returncode == (0 if all_ok else 1)
+    assert "stored verdict → live row" in run.stdout, "the table is printed"
+    assert "SEARCH checks USING INDEX" in run.stdout, "SQLite's plans are printed"
+    assert "Execution Time" in run.stdout, "PostgreSQL's plans are printed"
