@@ -143,8 +143,8 @@ def parser() -> argparse.ArgumentParser:
     dashboard.add_argument(
         "--before",
         metavar="REVISION",
-        help="fill the database at this schema revision and measure it too, then migrate "
-        "to the newest and measure again",
+        help="fill the database at this schema revision (0004 or later: the code reads "
+        "what 0004 added) and measure it too, then migrate to the newest and measure again",
     )
     dashboard.add_argument(
         "--output", type=Path, metavar="JSON", help="also write the figures to this JSON file"

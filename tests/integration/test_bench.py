@@ -189,7 +189,7 @@ def test_a_tiny_dashboard_run_reports_sane_figures_and_leaves_nothing(tmp_path: 
             "--postgres-url",
             POSTGRES_URL,
             "--before",
-            "0003",
+            "0004",
             "--output",
             str(output),
         ],
@@ -204,9 +204,9 @@ def test_a_tiny_dashboard_run_reports_sane_figures_and_leaves_nothing(tmp_path: 
     assert (figures["checks"], figures["attempts"]) == (200, 600)
     runs = figures["runs"]
     assert [(r["engine"], r["revision"]) for r in runs] == [
-        ("sqlite", "0003"),
+        ("sqlite", "0004"),
         ("sqlite", HEAD_REVISION),
-        ("postgres", "0003"),
+        ("postgres", "0004"),
         ("postgres", HEAD_REVISION),
     ]
     for report in runs:
