@@ -15,7 +15,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, 
 from server.errors import InvalidInput
 from server.models.base import Body, Contract, Id, Line, Sparse, Timestamp, describe
 from server.models.feedback import Feedback
-from server.models.result import Result
+from server.models.result import Overall, Result
 
 LOCALES = ("en", "sv")
 Locale = Literal["en", "sv"]
@@ -161,6 +161,10 @@ class Check(Contract):
     updated_at: Timestamp
     candidate_time_zone: str | None = None
     """The zone the candidate's browser reported at their latest attempt."""
+    first_verdict: Overall | None = None
+    """The verdict of the check's first attempt."""
+    first_ready_at: Timestamp | None = None
+    """When an attempt of this check was first ready."""
 
     def details(self) -> NewCheck:
         """What a recruiter or vendor gave for this check, as they would give it again."""
