@@ -26,7 +26,7 @@ from server.models.user import NewUser, Role
 from server.store.db import create_engine, current_revision, migrate
 from server.store.orgs import InvalidOrigin, create_api_key, create_org, get_org, parse_origin
 
-HEAD_REVISION = "0005"
+HEAD_REVISION = "0006"
 
 log = logging.getLogger(__name__)
 
@@ -143,8 +143,8 @@ def parser() -> argparse.ArgumentParser:
     dashboard.add_argument(
         "--before",
         metavar="REVISION",
-        help="fill the database at this schema revision and measure it too, then migrate "
-        "to the newest and measure again",
+        help="fill the database at this schema revision (0006 or later: the code reads "
+        "what 0006 added) and measure it too, then migrate to the newest and measure again",
     )
     dashboard.add_argument(
         "--output", type=Path, metavar="JSON", help="also write the figures to this JSON file"

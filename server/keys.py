@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from aiohttp import web
+from aiohttp_sse import EventSourceResponse
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.accounts.service import AccountService
@@ -25,3 +26,5 @@ accounts_key = web.AppKey("accounts", AccountService)
 """Recruiters' accounts and sessions."""
 feed_key = web.AppKey("feed", ChangeFeed)
 """Check changes as they land, for open dashboards."""
+live_streams_key = web.AppKey("live_streams", set[EventSourceResponse])
+"""The dashboard's open event streams, ended when the server stops."""

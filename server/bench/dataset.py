@@ -204,6 +204,11 @@ class Population:
             "status": status.value,
             "created_at": plan.created_at,
             "updated_at": updated_at,
+            # As record_attempt keeps them (the attempts are in the order they finished).
+            "first_verdict": attempts[0]["overall"] if attempts else None,
+            "first_ready_at": next(
+                (a["finished_at"] for a in attempts if a["overall"] == "ready"), None
+            ),
         }
         batch.checks.append(check)
         batch.attempts += attempts

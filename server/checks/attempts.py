@@ -12,10 +12,10 @@ from server.models.result import Result
 from server.store import attempts, checks
 
 
-async def start(engine: AsyncEngine, check_id: str) -> None:
+async def start(engine: AsyncEngine, check_id: str, time_zone: str | None = None) -> None:
     """A media session started: in progress, unless the check already has a verdict (which
     stays until a new one lands)."""
-    await checks.mark_in_progress(engine, check_id)
+    await checks.mark_in_progress(engine, check_id, time_zone)
 
 
 async def record_verdict(engine: AsyncEngine, result: Result) -> None:

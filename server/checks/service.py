@@ -217,7 +217,7 @@ class CheckService:
         check = await self.usable_check(token, now)
         offer = parse_offer(body.sdp)
         answer = await self.media.answer(check.id, offer, browser)
-        await attempts.start(self.engine, check.id)
+        await attempts.start(self.engine, check.id, body.time_zone)
         return answer
 
     async def record_fallback(

@@ -15,7 +15,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, 
 from server.errors import InvalidInput
 from server.models.base import Body, Contract, Id, Line, Sparse, Timestamp, describe
 from server.models.feedback import Feedback
-from server.models.result import Result
+from server.models.result import Overall, Result
 
 LOCALES = ("en", "sv")
 Locale = Literal["en", "sv"]
@@ -159,6 +159,12 @@ class Check(Contract):
     status: CheckStatus
     created_at: Timestamp
     updated_at: Timestamp
+    candidate_time_zone: str | None = None
+    """The zone the candidate's browser reported at their latest attempt."""
+    first_verdict: Overall | None = None
+    """The verdict of the check's first attempt."""
+    first_ready_at: Timestamp | None = None
+    """When an attempt of this check was first ready."""
 
     def details(self) -> NewCheck:
         """What a recruiter or vendor gave for this check, as they would give it again."""
@@ -192,6 +198,9 @@ class CheckView(Contract):
     candidate_url: str
     expires_at: Timestamp
     created_at: Timestamp
+    candidate_time_zone: str | None = Field(
+        description="The zone the candidate's browser reported at their latest attempt"
+    )
     latest_result: Result | None
     # Beside the result, not inside it: the Result stays as measured, while feedback arrives
     # after it, may change, and is the candidate's own words.
@@ -221,6 +230,7 @@ class CheckView(Contract):
             candidate_url=candidate_url,
             expires_at=check.token_expires_at,
             created_at=check.created_at,
+            candidate_time_zone=check.candidate_time_zone,
             latest_result=result,
             feedback=feedback,
         )

@@ -44,6 +44,20 @@ async def record_attempt(engine: AsyncEngine, result: Result) -> None:
                     for code in codes
                 ],
             )
+        ready = result.overall.value == CheckStatus.READY.value
+        await conn.execute(
+            checks.update()
+            .where(checks.c.id == result.check_id)
+            .values(
+                first_verdict=sa.func.coalesce(checks.c.first_verdict, result.overall.value),
+                first_ready_at=sa.func.coalesce(
+                    checks.c.first_ready_at,
+                    sa.literal(result.finished_at, checks.c.first_ready_at.type),
+                )
+                if ready
+                else checks.c.first_ready_at,
+            )
+        )
         await set_status(conn, result.check_id, CheckStatus(result.overall.value))
 
 

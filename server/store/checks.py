@@ -82,14 +82,23 @@ async def set_status(conn: AsyncConnection, check_id: str, status: CheckStatus) 
     await check_changed(conn, check_id)
 
 
-async def mark_in_progress(engine: AsyncEngine, check_id: str) -> None:
-    """A media session started; a check already judged keeps its verdict until a new one lands."""
+async def mark_in_progress(
+    engine: AsyncEngine, check_id: str, candidate_time_zone: str | None = None
+) -> None:
+    """A media session started; a check already judged keeps its verdict until a new one lands.
+    The candidate's zone, when their browser gave it, is kept from this attempt on."""
     async with engine.begin() as conn:
         updated = await conn.execute(
             checks.update()
             .where(checks.c.id == check_id, checks.c.status == CheckStatus.NOT_STARTED.value)
             .values(status=CheckStatus.IN_PROGRESS.value, updated_at=datetime.now(UTC))
         )
+        if candidate_time_zone is not None:
+            await conn.execute(
+                checks.update()
+                .where(checks.c.id == check_id)
+                .values(candidate_time_zone=candidate_time_zone)
+            )
         if updated.rowcount:
             await check_changed(conn, check_id)
 

@@ -98,11 +98,12 @@ async def insight(engine: AsyncEngine, org_id: str, query: InsightQuery, now: da
         checks.c.status != CheckStatus.CANCELLED.value,
     )
     async with engine.connect() as conn:
+        outcomes, feedback = await _attempts(conn, in_period, query.buckets)
         return Insight(
             readiness=await _readiness(conn, in_period, now),
             problems=await _problems(conn, in_period),
-            outcomes=await _outcomes(conn, in_period),
-            feedback=await _feedback(conn, in_period, query.buckets),
+            outcomes=outcomes,
+            feedback=feedback,
             comments=await _comments(conn, in_period),
         )
 
@@ -112,27 +113,15 @@ def _count_if(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[Any]:
 
 
 async def _readiness(conn: Any, in_period: sa.ColumnElement[bool], now: datetime) -> Readiness:
-    first_overall = (
-        sa.select(attempts.c.overall)
-        .where(attempts.c.check_id == checks.c.id)
-        .order_by(attempts.c.finished_at, attempts.c.id)
-        .limit(1)
-        .scalar_subquery()
-    )
-    ready_before_start = sa.exists().where(
-        attempts.c.check_id == checks.c.id,
-        attempts.c.overall == "ready",
-        attempts.c.finished_at <= checks.c.starts_at,
-    )
     held = checks.c.starts_at <= now
     row = (
         await conn.execute(
             sa.select(
                 sa.func.count(),
-                _count_if(first_overall.is_not(None)),
-                _count_if(first_overall == "ready"),
+                _count_if(checks.c.first_verdict.is_not(None)),
+                _count_if(checks.c.first_verdict == "ready"),
                 _count_if(held),
-                _count_if(sa.and_(held, ready_before_start)),
+                _count_if(sa.and_(held, checks.c.first_ready_at <= checks.c.starts_at)),
             ).where(in_period)
         )
     ).one()
@@ -140,31 +129,58 @@ async def _readiness(conn: Any, in_period: sa.ColumnElement[bool], now: datetime
 
 
 async def _problems(conn: Any, in_period: sa.ColumnElement[bool]) -> list[tuple[str, int]]:
-    candidates = sa.func.count(sa.distinct(attempt_reasons.c.check_id)).label("candidates")
-    rows = await conn.execute(
-        sa.select(attempt_reasons.c.code, candidates)
+    met = (
+        sa.select(attempt_reasons.c.check_id, attempt_reasons.c.code)
+        .distinct()
         .join(checks, checks.c.id == attempt_reasons.c.check_id)
         .where(in_period)
-        .group_by(attempt_reasons.c.code)
-        .order_by(candidates.desc(), attempt_reasons.c.code)
+        .subquery()
+    )
+    candidates = sa.func.count().label("candidates")
+    rows = await conn.execute(
+        sa.select(met.c.code, candidates)
+        .group_by(met.c.code)
+        .order_by(candidates.desc(), met.c.code)
     )
     return [(code, int(count)) for code, count in rows]
 
 
-async def _outcomes(conn: Any, in_period: sa.ColumnElement[bool]) -> dict[str, list[Outcomes]]:
+async def _attempts(
+    conn: Any, in_period: sa.ColumnElement[bool], buckets: tuple[datetime, ...]
+) -> tuple[dict[str, list[Outcomes]], list[FeedbackPoint]]:
+    """The attempts by browser, system and path, and their answers by period, in one pass."""
+    # The buckets are the caller's (whole days or weeks in the recruiter's zone), so the
+    # grouping is a CASE over their edges rather than a database's own date functions.
+    bucket = sa.case(
+        *((checks.c.starts_at < edge, index) for index, edge in enumerate(buckets[1:])),
+        else_=max(len(buckets) - 1, 0),
+    ).label("bucket")
     columns = list(_DIMENSION_COLUMNS.values())
     rows = await conn.execute(
-        sa.select(*columns, attempts.c.overall, sa.func.count())
+        sa.select(
+            *columns,
+            attempts.c.overall,
+            bucket,
+            sa.func.count(),
+            sa.func.count(attempts.c.feedback_ease),
+            sa.func.coalesce(sa.func.sum(attempts.c.feedback_ease), 0),
+        )
         .join(checks, checks.c.id == attempts.c.check_id)
         .where(in_period)
-        .group_by(*columns, attempts.c.overall)
+        # The CASE by its label: PostgreSQL sees its parameters twice as different expressions.
+        .group_by(*columns, attempts.c.overall, sa.literal_column("bucket"))
     )
     counts: dict[str, dict[str, dict[str, int]]] = {name: defaultdict(dict) for name in DIMENSIONS}
-    for *labels, overall, count in rows:
+    answers = [0] * len(buckets)
+    ease = [0] * len(buckets)
+    for *labels, overall, index, count, answered, total in rows:
         for name, label in zip(DIMENSIONS, labels, strict=True):
             by_verdict = counts[name][label or "unknown"]
             by_verdict[overall] = by_verdict.get(overall, 0) + int(count)
-    return {
+        if buckets:
+            answers[int(index)] += int(answered)
+            ease[int(index)] += int(total)
+    outcomes = {
         name: sorted(
             (
                 Outcomes(
@@ -179,30 +195,11 @@ async def _outcomes(conn: Any, in_period: sa.ColumnElement[bool]) -> dict[str, l
         )
         for name, by_label in counts.items()
     }
-
-
-async def _feedback(
-    conn: Any, in_period: sa.ColumnElement[bool], buckets: tuple[datetime, ...]
-) -> list[FeedbackPoint]:
-    if not buckets:
-        return []
-    # The buckets are the caller's (whole days or weeks in the recruiter's zone), so the
-    # grouping is a CASE over their edges rather than a database's own date functions.
-    bucket = sa.case(
-        *((checks.c.starts_at < edge, index) for index, edge in enumerate(buckets[1:])),
-        else_=len(buckets) - 1,
-    ).label("bucket")
-    rows = await conn.execute(
-        sa.select(bucket, sa.func.count(), sa.func.avg(attempts.c.feedback_ease))
-        .join(checks, checks.c.id == attempts.c.check_id)
-        .where(in_period, attempts.c.feedback_ease.is_not(None))
-        # By the label: PostgreSQL sees the CASE's parameters twice as different expressions.
-        .group_by(sa.literal_column("bucket"))
-    )
-    found = {int(index): (int(count), float(mean)) for index, count, mean in rows}
-    return [
-        FeedbackPoint(starts, *found.get(index, (0, None))) for index, starts in enumerate(buckets)
+    feedback = [
+        FeedbackPoint(starts, count, ease[index] / count if count else None)
+        for index, (starts, count) in enumerate(zip(buckets, answers, strict=True))
     ]
+    return outcomes, feedback
 
 
 async def _comments(conn: Any, in_period: sa.ColumnElement[bool]) -> list[Comment]:

@@ -91,6 +91,11 @@ checks = sa.Table(
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("candidate_time_zone", sa.String(64), nullable=True),
+    # Written as attempts are stored, for the insight: the verdict of the check's first attempt,
+    # and when it was first ready (ready by the interview is then a comparison on this row).
+    sa.Column("first_verdict", sa.String(16), nullable=True),
+    sa.Column("first_ready_at", UTCDateTime, nullable=True),
     # The board's order (with its tie-break) and the status the board and the insight filter on.
     sa.Index("ix_checks_org_id_starts_at_id", "org_id", "starts_at", "id", "status"),
 )

@@ -26,6 +26,11 @@ export function applyChange(root, change) {
     const badge = fresh.querySelector('[data-testid="status-badge"]');
     if (table?.dataset.table === "at-risk" && badge?.getAttribute("data-at-risk") !== "true") {
       old.remove();
+      if (table.querySelector("tbody tr") === null) {
+        const none = old.ownerDocument.createElement("p");
+        none.textContent = table.dataset.empty ?? "";
+        table.replaceWith(none);
+      }
     } else {
       old.replaceWith(fresh);
     }

@@ -127,3 +127,20 @@ async def test_another_organisations_changes_are_not_sent(
         await engine.dispose()
     assert json.loads(change["data"])["check_id"] == seeded.check.id, "theirs never came"
     response.close()
+
+
+async def test_the_server_stops_at_once_with_a_dashboard_open(
+    client: Client, recruiter: Recruiter
+) -> None:
+    """An open stream is ended on shutdown; aiohttp would otherwise wait its shutdown timeout
+    (a minute for `greenroom serve`) for a handler that never returns by itself."""
+    await sign_in(client, recruiter)
+    response = await client.get("/dashboard/events", headers={"Accept": "text/event-stream"})
+    stream = events(response)
+    await next_event(stream, "hello")
+    started = time.perf_counter()
+    await client.server.close()
+    assert time.perf_counter() - started < 2.0
+    async with asyncio.timeout(2):
+        remaining = [event async for event in stream]
+    assert remaining == [], "the stream just ends: the browser reconnects and resumes"

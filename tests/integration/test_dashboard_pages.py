@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from aiohttp.test_utils import TestClient
 from yarl import URL
 
+from server.bench.candidate import FakeCandidate
 from server.checks.attempts import record_verdict
 from server.models.feedback import Feedback
 from server.store.checks import create_check
@@ -22,8 +23,10 @@ from server.store.db import create_engine
 from server.store.feedback import record_feedback
 from server.store.schema import checks
 from tests.conftest import Seeded, new_check
+from tests.support.peer import PictureTrack, SoundTrack
 from tests.support.recruiters import Recruiter, create_recruiter, origin, sign_in
 from tests.support.results import a_result
+from tests.support.synthetic import speech_like, uniform
 
 Client = TestClient[Any, Any]
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -195,6 +198,33 @@ async def test_pages_follow_the_users_language(client: Client, csrf: str, seeded
     assert '<html lang="sv">' in chosen, "the user's choice wins over the browser's"
 
 
+@pytest.mark.parametrize(
+    ("form", "invalid"),
+    [
+        ({"locale": "de", "time_zone": "Europe/Stockholm"}, "locale"),
+        ({"locale": "sv", "time_zone": "Mars/Olympus"}, "time_zone"),
+    ],
+)
+async def test_preferences_show_the_choice_and_refuse_a_bad_one_beside_its_field(
+    client: Client, csrf: str, form: dict[str, str], invalid: str
+) -> None:
+    page = await client.get("/dashboard/preferences")
+    assert page.status == 200
+    html = await page.text()
+    assert re.search(r'<option value="auto" selected>', html), "the browser's language"
+    assert "<option selected>Europe/Stockholm</option>" in html
+    assert "aria-invalid" not in html
+
+    refused = await client.post(
+        "/dashboard/preferences", data={"csrf_token": csrf, **form}, headers=origin(client)
+    )
+    assert refused.status == 422
+    html = await refused.text()
+    assert re.search(rf'id="{invalid}"[^>]*aria-invalid="true"', html)
+    assert f'id="{invalid}-error"' in html
+    assert html.count('aria-invalid="true"') == 1, "only the bad field is marked"
+
+
 async def test_creating_a_check_through_the_form(
     client: Client, csrf: str, database_url: str
 ) -> None:
@@ -344,3 +374,36 @@ async def test_csv_export_of_the_filtered_list(
     assert rows[0]["candidate_name"] == "'=HYPERLINK(1)", "never a formula"
     assert rows[0]["reasons"] == "camera.black"
     assert rows[0]["at_risk"] == "not_ready_soon"
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [("America/New_York", "America/New_York"), ("Mars/Olympus_Mons", None), (None, None)],
+)
+async def test_the_candidates_own_time_from_their_browser(
+    client: Client,
+    csrf: str,
+    seeded: Seeded,
+    given: str | None,
+    stored: str | None,
+) -> None:
+    candidate = FakeCandidate(PictureTrack([uniform(130)]), SoundTrack(speech_like(1.0)))
+    try:
+        offer = {**await candidate.offer(), "time_zone": given}
+        response = await client.post(f"/c/{seeded.check.token}/offer", json=offer)
+        assert response.status == 200, "an unknown zone never fails the candidate's check"
+    finally:
+        await candidate.close()
+    api = await client.get(
+        f"/api/v1/checks/{seeded.check.id}",
+        headers={"Authorization": f"Bearer {seeded.api_key}"},
+    )
+    assert (await api.json())["candidate_time_zone"] == stored
+    board = await (await client.get("/dashboard")).text()
+    detail = await (await client.get(f"/dashboard/checks/{seeded.check.id}")).text()
+    if stored is None:
+        assert 'data-testid="candidate-time"' not in board + detail
+    else:
+        there = seeded.check.starts_at.astimezone(ZoneInfo(stored)).strftime("%Y-%m-%d %H:%M")
+        assert f"Candidate&#39;s time: {there}, America/New_York (E" in board
+        assert there in detail.split('data-testid="candidate-time"')[1][:200]

@@ -230,6 +230,9 @@ async def test_an_existing_database_gains_empty_feedback_and_its_insight_columns
             codes = (await conn.execute(sa.select(attempt_reasons.c.code))).scalars().all()
         assert tuple(copied) == ("Chrome", "Linux", "relay")
         assert codes == ["lighting.too_dark"]
+        kept = await get_check(engine, org.id, check.id)
+        assert kept is not None
+        assert (kept.first_verdict, kept.first_ready_at) == ("warnings", None)
     finally:
         await engine.dispose()
 

@@ -328,3 +328,27 @@ async def test_an_offer_as_large_as_chromes_passes() -> None:
     large = add_to_video(sdp, lines).replace(m_line, f"{m_line} {formats}")
     assert len(video_section(large)) > 160
     parse_offer({"sdp": large, "type": "offer"})
+
+
+@pytest.mark.parametrize(
+    ("given", "read"),
+    [
+        ("Europe/Stockholm", "Europe/Stockholm"),
+        ("Not/A_Zone", None),
+        ("../../etc/passwd", None),
+        ("x" * 65, None),
+        (None, None),
+    ],
+)
+def test_the_browsers_time_zone_is_kept_only_when_known(
+    given: str | None, read: str | None
+) -> None:
+    body = decode(OfferBody, json.dumps({"sdp": "v=0", "type": "offer", "time_zone": given}))
+    assert body.time_zone == read
+
+
+@pytest.mark.parametrize("given", [3, ["Europe/Stockholm"], {"zone": "UTC"}])
+def test_a_time_zone_that_is_not_text_is_refused(given: object) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        decode(OfferBody, json.dumps({"sdp": "v=0", "type": "offer", "time_zone": given}))
+    assert caught.value.status == 422

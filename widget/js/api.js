@@ -88,6 +88,18 @@ export async function fetchCheckInfo(url) {
 }
 
 /**
+ * The candidate's own IANA zone, so the recruiter sees the interview in the candidate's time.
+ * @returns {string | null}
+ */
+export function browserTimeZone() {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || null;
+  } catch {
+    return null;
+  }
+}
+
+/**
  * Posts a complete (non-trickle) offer and returns the server's answer.
  * @param {string} url
  * @param {RTCSessionDescriptionInit} offer
@@ -98,7 +110,7 @@ export async function postOffer(url, offer, signal) {
   const body = await requestJson(url, {
     method: "POST",
     headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ sdp: offer.sdp, type: offer.type }),
+    body: JSON.stringify({ sdp: offer.sdp, type: offer.type, time_zone: browserTimeZone() }),
     signal,
   });
   if (!isObject(body) || body.type !== "answer" || typeof body.sdp !== "string") {

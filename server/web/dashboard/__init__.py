@@ -46,5 +46,6 @@ def add_recruiter_pages(app: web.Application, settings: Settings) -> None:
     dashboard.router.add_routes(export.routes)
     dashboard.router.add_routes(insight.routes)
     dashboard.router.add_routes(live.routes)
+    live.setup(dashboard)
     dashboard.router.add_routes(pages.routes)
     app.add_subapp("/dashboard", dashboard)

@@ -12,13 +12,14 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from markupsafe import Markup
 
+from server.models.org import Organisation
 from server.store.insight import DIMENSIONS, Insight, Outcomes
 from server.web.dashboard import charts, present
 from server.web.dashboard.export import cell
 from server.web.dashboard.forms import InsightPeriod
 from server.web.dashboard.i18n import Translator
 from server.web.dashboard.pages import service, signed_in_org
-from server.web.dashboard.render import render, shared_context
+from server.web.dashboard.render import locale_of, render
 
 routes = web.RouteTableDef()
 VERDICTS = ("ready", "warnings", "not_ready")
@@ -122,43 +123,54 @@ def _outcome_text(row: Outcomes, t: Translator) -> str:
     return " · ".join(f"{getattr(row, v)} {t('status.' + v).lower()}" for v in VERDICTS)
 
 
-@routes.get("/insight")
-async def insight_page(request: web.Request) -> web.Response:
+@dataclass(frozen=True)
+class Asked:
+    org: Organisation
+    zone: ZoneInfo
+    period: InsightPeriod
+    figures: Insight | None
+    """None when the period is not valid: nothing is counted."""
+
+
+async def asked(request: web.Request) -> Asked:
     session, org = await signed_in_org(request)
     now = datetime.now(UTC)
     zone = ZoneInfo(session.user.time_zone)
     period = InsightPeriod.read(request.query, now.astimezone(zone).date())
     query = period.query(zone)
     figures = None if query is None else await service(request).insight(org, query, now)
-    t = shared_context(request)["t"]
+    return Asked(org, zone, period, figures)
+
+
+@routes.get("/insight")
+async def insight_page(request: web.Request) -> web.Response:
+    found = await asked(request)
+    figures = found.figures
+    t = Translator(locale_of(request))
     return render(
         request,
         "dashboard/insight.html",
         {
-            "org": org,
-            "period": period,
+            "org": found.org,
+            "period": found.period,
             "figures": figures,
-            "charts": None if figures is None else draw(figures, t, zone),
+            "charts": None if figures is None else draw(figures, t, found.zone),
             "dimensions": DIMENSIONS,
             "verdicts": VERDICTS,
             "share": share,
         },
-        status=200 if query is not None else 400,
+        status=400 if figures is None else 200,
     )
 
 
 @routes.get("/insight.csv")
 async def insight_csv(request: web.Request) -> web.Response:
-    session, org = await signed_in_org(request)
-    now = datetime.now(UTC)
-    zone = ZoneInfo(session.user.time_zone)
-    period = InsightPeriod.read(request.query, now.astimezone(zone).date())
-    query = period.query(zone)
-    if query is None:
+    found = await asked(request)
+    figures, period = found.figures, found.period
+    if figures is None:
         raise web.HTTPBadRequest(
             text="from and until must be dates (YYYY-MM-DD), in order, at most a year apart\n"
         )
-    figures = await service(request).insight(org, query, now)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)

@@ -1,5 +1,6 @@
 """Insight: each attempt's browser, operating system and network path as columns, and its
-reason codes as rows, so the insight page counts them in SQL instead of reading every result.
+reason codes as rows, so the insight page counts them in SQL instead of reading every result;
+and the candidate's own time zone on the check, as their browser reports it.
 
 Revision ID: 0004
 Revises: 0003
@@ -20,6 +21,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("checks") as batch:
+        batch.add_column(sa.Column("candidate_time_zone", sa.String(64), nullable=True))
     with op.batch_alter_table("attempts") as batch:
         batch.add_column(
             sa.Column("browser_name", sa.String(20), nullable=False, server_default="")
@@ -100,3 +103,5 @@ def downgrade() -> None:
         batch.drop_column("network_path")
         batch.drop_column("os_name")
         batch.drop_column("browser_name")
+    with op.batch_alter_table("checks") as batch:
+        batch.drop_column("candidate_time_zone")
