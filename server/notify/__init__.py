@@ -1,0 +1,1 @@
+"""Mail to candidates: SMTP settings and sending, calendar invitations, and reminders."""
