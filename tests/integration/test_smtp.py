@@ -1,0 +1,96 @@
+"""Sending through a real SMTP server: accepted mail arrives whole; a refusal is temporary or
+permanent as its reply code says, and no answer at all is temporary."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from email.message import EmailMessage
+
+import pytest
+
+from server.notify.smtp import InvalidSmtpUrl, Mailer, SendFailed, SmtpSettings
+from tests.support.smtp import SmtpServer, running_smtp
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    with running_smtp() as server:
+        yield server
+
+
+def a_message() -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = "Greenroom <reminders@example.com>"
+    message["To"] = "Märta Kandidat <marta@example.se>"
+    message["Subject"] = "Påminnelse: intervju i morgon"
+    message["Message-ID"] = "<reminder-1@greenroom>"
+    message.set_content("Hej Märta!")
+    return message
+
+
+async def test_an_accepted_mail_arrives_whole(smtp: SmtpServer) -> None:
+    await Mailer(SmtpSettings.parse(smtp.url)).send(a_message())
+    [received] = smtp.inbox.received
+    assert received["Subject"] == "Påminnelse: intervju i morgon"
+    assert received["Message-ID"] == "<reminder-1@greenroom>"
+    body = received.get_body()
+    assert body is not None
+    assert body.get_content().strip() == "Hej Märta!"
+
+
+@pytest.mark.parametrize(
+    ("reply", "temporary"),
+    [("451 4.3.0 Try again later", True), ("550 5.1.1 No such user here", False)],
+)
+async def test_a_refusal_is_temporary_or_permanent_by_its_code(
+    smtp: SmtpServer, reply: str, temporary: bool
+) -> None:
+    smtp.inbox.refuse_with = reply
+    with pytest.raises(SendFailed) as failed:
+        await Mailer(SmtpSettings.parse(smtp.url)).send(a_message())
+    assert failed.value.temporary is temporary
+    assert reply.split()[0] in failed.value.reason
+    assert smtp.inbox.received == []
+
+
+async def test_no_server_is_temporary() -> None:
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    with pytest.raises(SendFailed) as failed:
+        await Mailer(SmtpSettings.parse(f"smtp://127.0.0.1:{port}")).send(a_message())
+    assert failed.value.temporary
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("smtp://mail.example.com", ("mail.example.com", 25, "plain", None)),
+        (
+            "smtp+starttls://u%40x:p%3Aw@mail.example.com",
+            ("mail.example.com", 587, "starttls", "u@x"),
+        ),
+        ("smtps://mail.example.com:2465", ("mail.example.com", 2465, "tls", None)),
+    ],
+)
+def test_smtp_urls(url: str, expected: tuple[object, ...]) -> None:
+    settings = SmtpSettings.parse(url)
+    assert (settings.host, settings.port, settings.security, settings.username) == expected
+    assert "p:w" not in repr(settings), "the password is never printed"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://mail.example.com",
+        "smtp://",
+        "smtp://user:secret@mail.example.com",
+        "smtp+starttls://user@mail.example.com",
+        "smtp://mail.example.com/path",
+        "smtp://mail.example.com:99999",
+    ],
+)
+def test_bad_smtp_urls_are_refused(url: str) -> None:
+    with pytest.raises(InvalidSmtpUrl):
+        SmtpSettings.parse(url)
