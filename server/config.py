@@ -8,8 +8,12 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from email.utils import parseaddr
 from typing import Any
 from urllib.parse import urlsplit
+
+from server.notify.offsets import InvalidOffsets, parse_offsets
+from server.notify.smtp import InvalidSmtpUrl, SmtpSettings
 
 ENV_PREFIX = "GREENROOM_"
 VERDICT_GRACE_SECONDS = 8.0
@@ -64,6 +68,15 @@ class Settings:
     """coturn's `static-auth-secret`; pages get credentials derived from it, never the secret."""
     turn_credential_seconds: int = 3600
     """How long a TURN credential handed to a page stays valid for starting a relay."""
+    smtp_url: str = field(default="", repr=False)
+    """Where reminders are sent: `smtp://host:25`, `smtp+starttls://user:pass@host:587` or
+    `smtps://user:pass@host:465`; empty turns reminders off."""
+    mail_from: str = ""
+    """The reminders' sender, e.g. `Greenroom <reminders@example.com>`; needed with an SMTP URL."""
+    reminder_offsets: tuple[str, ...] = ("24h", "1h")
+    """How long before the interview reminders go out (each from 5m to 30d)."""
+    scheduler_seconds: float = 30.0
+    """How often due reminders are looked for."""
 
     def __post_init__(self) -> None:
         if not 0 < self.port < 65536:
@@ -97,6 +110,28 @@ class Settings:
         if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             raise ConfigError(f"unknown log level {self.log_level!r}")
         self._check_ice_servers()
+        self._check_mail()
+
+    def _check_mail(self) -> None:
+        try:
+            parse_offsets(self.reminder_offsets)
+        except InvalidOffsets as exc:
+            raise ConfigError(str(exc)) from None
+        if not math.isfinite(self.scheduler_seconds) or not 1 <= self.scheduler_seconds <= 3600:
+            raise ConfigError("scheduler seconds must be from 1 to 3600")
+        if not self.smtp_url:
+            return
+        try:
+            SmtpSettings.parse(self.smtp_url)
+        except InvalidSmtpUrl as exc:
+            raise ConfigError(str(exc)) from None
+        _, address = parseaddr(self.mail_from)
+        if not self.mail_from or "@" not in address or any(ord(c) < 32 for c in self.mail_from):
+            raise ConfigError("an SMTP URL needs the sender address (GREENROOM_MAIL_FROM)")
+
+    @property
+    def reminders_on(self) -> bool:
+        return bool(self.smtp_url)
 
     def _check_ice_servers(self) -> None:
         for number, url in enumerate(self.stun_urls, 1):

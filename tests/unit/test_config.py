@@ -256,3 +256,42 @@ def test_settings_survive_the_trip_through_the_environment() -> None:
         media_workers=2,
     )
     assert Settings.load(settings.as_env()) == settings
+
+
+def test_mail_settings_from_the_environment() -> None:
+    settings = Settings.load(
+        {
+            "GREENROOM_SMTP_URL": "smtp+starttls://user:secret@mail.example.com:587",
+            "GREENROOM_MAIL_FROM": "Greenroom <reminders@example.com>",
+            "GREENROOM_REMINDER_OFFSETS": "24h, 15m,1h",
+            "GREENROOM_SCHEDULER_SECONDS": "10",
+        }
+    )
+    assert settings.reminders_on
+    assert settings.reminder_offsets == ("24h", "15m", "1h")
+    assert settings.scheduler_seconds == 10.0
+    assert "secret" not in repr(settings)
+
+
+def test_without_an_smtp_url_reminders_are_off() -> None:
+    assert not Settings().reminders_on
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"GREENROOM_SMTP_URL": "smtp://mail.example.com"}, "GREENROOM_MAIL_FROM"),
+        (
+            {"GREENROOM_SMTP_URL": "smtp://u:p@mail.example.com", "GREENROOM_MAIL_FROM": "a@b.c"},
+            "unencrypted",
+        ),
+        ({"GREENROOM_SMTP_URL": "ftp://x", "GREENROOM_MAIL_FROM": "a@b.c"}, "smtp://"),
+        ({"GREENROOM_REMINDER_OFFSETS": "4m"}, "from 5m"),
+        ({"GREENROOM_REMINDER_OFFSETS": "1h,60m"}, "twice"),
+        ({"GREENROOM_REMINDER_OFFSETS": "soon"}, "like 24h"),
+        ({"GREENROOM_SCHEDULER_SECONDS": "0"}, "scheduler seconds"),
+    ],
+)
+def test_bad_mail_settings_stop_the_start(env: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        Settings.load(env)
