@@ -238,3 +238,28 @@ check_events = sa.Table(
     sa.Column("at", UTCDateTime, nullable=False),
     sa.Index("ix_check_events_org_id", "org_id", "id"),
 )
+
+reminders = sa.Table(
+    "reminders",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column(
+        "check_id",
+        sa.String(32),
+        sa.ForeignKey("checks.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    # `reminder`, or `cancellation` (offset 0) once the interview is cancelled.
+    sa.Column("kind", sa.String(12), nullable=False),
+    sa.Column("offset_minutes", sa.Integer, nullable=False),
+    # pending, sent, failed (a permanent refusal), or skipped (its window had passed).
+    sa.Column("state", sa.String(10), nullable=False),
+    sa.Column("due_at", UTCDateTime, nullable=True),
+    # While a scheduler holds the row; a crashed one's claim lapses at this time.
+    sa.Column("lease_until", UTCDateTime, nullable=True),
+    sa.Column("tries", sa.Integer, nullable=False),
+    sa.Column("last_error", sa.String(500), nullable=True),
+    sa.Column("sent_at", UTCDateTime, nullable=True),
+    sa.UniqueConstraint("check_id", "kind", "offset_minutes"),
+    sa.Index("ix_reminders_state_due_at", "state", "due_at"),
+)
