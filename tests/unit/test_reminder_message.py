@@ -91,8 +91,7 @@ def test_swedish_with_every_detail_and_the_calendar_agreeing() -> None:
     for expected in (
         "Hej Märta Kandidat,",
         "Acme AB",
-        "När: 2026-12-10 14:00 Europe/Stockholm (CET)",
-        "45 minuter",
+        "När: 2026-12-10 14:00 Europe/Stockholm (CET) (45 minuter)",
         "Med: Kim Rekryterare",
         "1. Presentation",
         "https://greenroom.example.com/c/",
