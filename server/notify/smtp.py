@@ -57,16 +57,14 @@ class SmtpSettings:
         return cls(host, port or default_port, security, username, password)
 
 
-@dataclass(frozen=True)
 class SendFailed(Exception):
     """The server did not take the mail. Temporary (4xx, or no answer): try again later;
     permanent (5xx, e.g. a bad address): the error is kept and the mail is not retried."""
 
-    temporary: bool
-    reason: str
-
-    def __str__(self) -> str:
-        return self.reason
+    def __init__(self, temporary: bool, reason: str) -> None:
+        super().__init__(reason)
+        self.temporary = temporary
+        self.reason = reason
 
 
 class Mailer:

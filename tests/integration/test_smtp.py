@@ -4,10 +4,12 @@ permanent as its reply code says, and no answer at all is temporary."""
 from __future__ import annotations
 
 import socket
+import ssl
 from collections.abc import Iterator
 from email.message import EmailMessage
 
 import pytest
+import trustme
 
 from server.notify.smtp import InvalidSmtpUrl, Mailer, SendFailed, SmtpSettings
 from tests.support.smtp import SmtpServer, running_smtp
@@ -52,6 +54,22 @@ async def test_a_refusal_is_temporary_or_permanent_by_its_code(
     assert failed.value.temporary is temporary
     assert reply.split()[0] in failed.value.reason
     assert smtp.inbox.received == []
+
+
+async def test_over_starttls_with_a_login() -> None:
+    authority = trustme.CA()
+    server_side = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(server_side)
+    client_side = ssl.create_default_context()
+    authority.configure_trust(client_side)
+    login = ("greenroom", "s3cret pass")
+    with running_smtp(security="starttls", tls=server_side, login=login) as server:
+        await Mailer(SmtpSettings.parse(server.url), tls_context=client_side).send(a_message())
+        assert len(server.inbox.received) == 1
+        untrusted = Mailer(SmtpSettings.parse(server.url))
+        with pytest.raises(SendFailed):
+            await untrusted.send(a_message())
+        assert len(server.inbox.received) == 1
 
 
 async def test_no_server_is_temporary() -> None:

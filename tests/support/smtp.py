@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import email.policy
 import socket
+import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 
 @dataclass
@@ -41,22 +43,52 @@ class Inbox:
 class SmtpServer:
     inbox: Inbox
     port: int
+    scheme: str = "smtp"
+    login: tuple[str, str] | None = None
 
     @property
     def url(self) -> str:
-        return f"smtp://127.0.0.1:{self.port}"
+        user = f"{self.login[0]}:{self.login[1]}@" if self.login else ""
+        return f"{self.scheme}://{user}127.0.0.1:{self.port}"
 
 
-@contextmanager
-def running_smtp() -> Iterator[SmtpServer]:
-    inbox = Inbox()
+def _free_port() -> int:
     # The controller checks its own port once started, so it needs a real one, not 0.
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def running_smtp(
+    *,
+    security: str = "plain",
+    tls: ssl.SSLContext | None = None,
+    login: tuple[str, str] | None = None,
+) -> Iterator[SmtpServer]:
+    """`plain`, or `starttls` (required, and login only after it)."""
+    inbox = Inbox()
+    port = _free_port()
+    options: dict[str, Any] = {}
+    if security == "starttls":
+        options = {"tls_context": tls, "require_starttls": True, "auth_require_tls": True}
+    if login is not None:
+        options["authenticator"] = _accepting(login)
+        options["auth_required"] = True
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, **options)
     controller.start()
+    scheme = {"plain": "smtp", "starttls": "smtp+starttls"}[security]
     try:
-        yield SmtpServer(inbox, port)
+        yield SmtpServer(inbox, port, scheme, login)
     finally:
         controller.stop()
+
+
+def _accepting(login: tuple[str, str]) -> Any:
+    def authenticate(
+        server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any
+    ) -> AuthResult:
+        given = (auth_data.login.decode(), auth_data.password.decode())
+        return AuthResult(success=given == login)
+
+    return authenticate
