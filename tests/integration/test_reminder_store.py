@@ -4,8 +4,10 @@ again when a claim lapses, never by two schedulers at once."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -18,6 +20,17 @@ from tests.conftest import new_check
 
 DAY, HOUR = timedelta(hours=24), timedelta(hours=1)
 LEASE = timedelta(minutes=2)
+
+
+@pytest.fixture
+async def engine(any_database_url: str) -> AsyncIterator[AsyncEngine]:
+    """A migrated database of each kind."""
+    engine = create_engine(any_database_url)
+    try:
+        await migrate(engine)
+        yield engine
+    finally:
+        await engine.dispose()
 
 
 async def a_check(engine: AsyncEngine, starts_at: datetime) -> str:
@@ -38,49 +51,39 @@ async def states(engine: AsyncEngine) -> dict[int, tuple[str, datetime | None]]:
         return {minutes: (state, due) for minutes, state, due in rows}
 
 
-async def test_planned_claimed_once_and_again_after_a_lapsed_lease(any_database_url: str) -> None:
-    engine = create_engine(any_database_url)
-    try:
-        await migrate(engine)
-        now = datetime.now(UTC).replace(microsecond=0)
-        starts = now + timedelta(hours=5)
-        check_id = await a_check(engine, starts)
-        await planned(engine, check_id, starts, now)
-        assert await states(engine) == {1440: ("pending", now), 60: ("pending", starts - HOUR)}
+async def test_planned_claimed_once_and_again_after_a_lapsed_lease(engine: AsyncEngine) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    starts = now + timedelta(hours=5)
+    check_id = await a_check(engine, starts)
+    await planned(engine, check_id, starts, now)
+    assert await states(engine) == {1440: ("pending", now), 60: ("pending", starts - HOUR)}
 
-        [first] = await claim_due(engine, now, LEASE, limit=10)
-        assert (first.offset_minutes, first.tries) == (1440, 1)
-        assert await claim_due(engine, now + timedelta(minutes=1), LEASE, limit=10) == []
-        # The scheduler died holding it: once the lease lapses it is taken again.
-        [again] = await claim_due(engine, now + LEASE + timedelta(seconds=1), LEASE, limit=10)
-        assert (again.id, again.tries) == (first.id, 2)
-        await mark_sent(engine, again.id, now + LEASE)
-        assert await claim_due(engine, now + timedelta(hours=1), LEASE, limit=10) == []
+    [first] = await claim_due(engine, now, LEASE, limit=10)
+    assert (first.offset_minutes, first.tries) == (1440, 1)
+    assert await claim_due(engine, now + timedelta(minutes=1), LEASE, limit=10) == []
+    # The scheduler died holding it: once the lease lapses it is taken again.
+    [again] = await claim_due(engine, now + LEASE + timedelta(seconds=1), LEASE, limit=10)
+    assert (again.id, again.tries) == (first.id, 2)
+    await mark_sent(engine, again.id, now + LEASE)
+    assert await claim_due(engine, now + timedelta(hours=1), LEASE, limit=10) == []
 
-        [hour] = await claim_due(engine, starts - HOUR, LEASE, limit=10)
-        await mark_failed(engine, hour.id, "451 try later", retry_at=starts - timedelta(minutes=50))
-        assert await claim_due(engine, starts - timedelta(minutes=55), LEASE, limit=10) == []
-        [retried] = await claim_due(engine, starts - timedelta(minutes=50), LEASE, limit=10)
-        await mark_failed(engine, retried.id, "550 no such user", retry_at=None)
-        assert (await states(engine))[60][0] == "failed"
-        assert await claim_due(engine, starts, LEASE, limit=10) == []
-    finally:
-        await engine.dispose()
+    [hour] = await claim_due(engine, starts - HOUR, LEASE, limit=10)
+    await mark_failed(engine, hour.id, "451 try later", retry_at=starts - timedelta(minutes=50))
+    assert await claim_due(engine, starts - timedelta(minutes=55), LEASE, limit=10) == []
+    [retried] = await claim_due(engine, starts - timedelta(minutes=50), LEASE, limit=10)
+    await mark_failed(engine, retried.id, "550 no such user", retry_at=None)
+    assert (await states(engine))[60][0] == "failed"
+    assert await claim_due(engine, starts, LEASE, limit=10) == []
 
 
-async def test_a_moved_interview_is_planned_again(any_database_url: str) -> None:
-    engine = create_engine(any_database_url)
-    try:
-        await migrate(engine)
-        now = datetime.now(UTC).replace(microsecond=0)
-        starts = now + timedelta(days=3)
-        check_id = await a_check(engine, starts)
-        await planned(engine, check_id, starts, now)
-        moved = now + timedelta(minutes=30)
-        await planned(engine, check_id, moved, now)
-        assert await states(engine) == {1440: ("skipped", None), 60: ("pending", now)}
-    finally:
-        await engine.dispose()
+async def test_a_moved_interview_is_planned_again(engine: AsyncEngine) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    starts = now + timedelta(days=3)
+    check_id = await a_check(engine, starts)
+    await planned(engine, check_id, starts, now)
+    moved = now + timedelta(minutes=30)
+    await planned(engine, check_id, moved, now)
+    assert await states(engine) == {1440: ("skipped", None), 60: ("pending", now)}
 
 
 async def test_two_schedulers_never_take_the_same_reminder(any_database_url: str) -> None:
