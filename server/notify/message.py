@@ -12,12 +12,12 @@ from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from importlib import resources
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import jinja2
 
 from server.models.check import Check, Locale
 from server.notify.calendar import Invitation, invitation
+from server.zones import when_named
 
 TEMPLATES = jinja2.Environment(
     loader=jinja2.PackageLoader("server", "templates"),
@@ -32,14 +32,6 @@ def texts(locale: Locale) -> dict[str, str]:
     source = resources.files("server.notify") / "i18n" / f"{locale}.json"
     loaded: dict[str, str] = json.loads(source.read_text(encoding="utf-8"))
     return loaded
-
-
-def when(moment: datetime, zone: str) -> str:
-    """`2026-12-10 14:00 Europe/Stockholm (CET)`: the zone always named."""
-    there = moment.astimezone(ZoneInfo(zone))
-    abbreviation = there.tzname() or ""
-    named = zone if abbreviation in ("", zone) else f"{zone} ({abbreviation})"
-    return f"{there:%Y-%m-%d %H:%M} {named}"
 
 
 @dataclass(frozen=True)
@@ -69,13 +61,13 @@ def reminder_message(reminder: Reminder, *, sender: str) -> EmailMessage:
         "check_url": reminder.check_url,
         "last": reminder.last,
         "ready": reminder.ready,
-        "when": when(check.starts_at, check.time_zone),
-        "your_when": when(check.starts_at, check.candidate_time_zone)
+        "when": when_named(check.starts_at, check.time_zone),
+        "your_when": when_named(check.starts_at, check.candidate_time_zone)
         if check.candidate_time_zone and check.candidate_time_zone != check.time_zone
         else None,
     }
     context["subject"] = t(
-        "subject.reminder", title=check.title, when=when(check.starts_at, check.time_zone)
+        "subject.reminder", title=check.title, when=when_named(check.starts_at, check.time_zone)
     )
     message = EmailMessage()
     message["Subject"] = " ".join(context["subject"].split())

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from server import zones
 from server.checks.readiness import Risk, risk
 from server.checks.readiness import reasons as ordered_reasons
 from server.models.check import Check, CheckStatus
@@ -31,21 +32,9 @@ def outcome_icon(status: str) -> str:
     return OUTCOME_ICONS.get(status, "?")
 
 
-def local(moment: datetime, zone: str | ZoneInfo) -> datetime:
-    return moment.astimezone(zone if isinstance(zone, ZoneInfo) else ZoneInfo(zone))
-
-
-def when(moment: datetime, zone: str | ZoneInfo) -> str:
-    """`2026-12-03 14:00`, in the zone: the ISO order reads the same in Swedish and English."""
-    return local(moment, zone).strftime("%Y-%m-%d %H:%M")
-
-
-def zone_name(moment: datetime, zone: str | ZoneInfo) -> str:
-    """`Europe/Stockholm (CET)`: the zone named, and its abbreviation at that moment."""
-    there = local(moment, zone)
-    key = str(there.tzinfo)
-    abbreviation = there.tzname() or ""
-    return key if abbreviation in ("", key) else f"{key} ({abbreviation})"
+local = zones.local
+when = zones.when
+zone_name = zones.zone_name
 
 
 def date_input(moment: datetime, zone: str | ZoneInfo) -> str:
