@@ -23,6 +23,7 @@ from server.keys import (
 )
 from server.media.session.peers import running_peers
 from server.media.workers.pool import running_pool
+from server.notify.scheduler import running_scheduler
 from server.store.db import create_engine
 from server.web.api import api_app
 from server.web.candidate import STATIC_DIR, WIDGET_DIR, candidate_app
@@ -65,7 +66,10 @@ async def media_workers(app: web.Application) -> AsyncIterator[None]:
 async def services(app: web.Application) -> AsyncIterator[None]:
     app[checks_key] = CheckService(app[engine_key], app[media_key], app[settings_key])
     app[accounts_key] = AccountService(app[engine_key])
-    async with running_feed(app[engine_key]) as feed:
+    async with (
+        running_feed(app[engine_key]) as feed,
+        running_scheduler(app[engine_key], app[settings_key]),
+    ):
         app[feed_key] = feed
         yield
 

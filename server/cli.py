@@ -26,7 +26,7 @@ from server.models.user import NewUser, Role
 from server.store.db import create_engine, current_revision, migrate
 from server.store.orgs import InvalidOrigin, create_api_key, create_org, get_org, parse_origin
 
-HEAD_REVISION = "0007"
+HEAD_REVISION = "0008"
 
 log = logging.getLogger(__name__)
 

@@ -77,6 +77,9 @@ class Settings:
     """How long before the interview reminders go out (each from 5m to 30d)."""
     scheduler_seconds: float = 30.0
     """How often due reminders are looked for."""
+    reminder_lease_seconds: float = 300.0
+    """How long a claimed reminder is one scheduler's; a crashed one's reminders are sent by
+    another (or itself, restarted) after this."""
 
     def __post_init__(self) -> None:
         if not 0 < self.port < 65536:
@@ -119,6 +122,9 @@ class Settings:
             raise ConfigError(str(exc)) from None
         if not math.isfinite(self.scheduler_seconds) or not 1 <= self.scheduler_seconds <= 3600:
             raise ConfigError("scheduler seconds must be from 1 to 3600")
+        lease = self.reminder_lease_seconds
+        if not math.isfinite(lease) or not 5 <= lease <= 3600:
+            raise ConfigError("the reminder lease must be from 5 to 3600 seconds")
         if not self.smtp_url:
             return
         try:

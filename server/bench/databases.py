@@ -118,8 +118,15 @@ async def insert_many(
 ) -> None:
     """One executemany (on PostgreSQL one COPY, each value bound as an INSERT binds it) of the
     columns the database has."""
-    columns = [column for column in table.columns if column.name in present.get(table.name, ())]
-    if not rows or not columns:
+    if not rows:
+        return
+    # Columns the rows leave out take their defaults, as they would in an INSERT.
+    columns = [
+        column
+        for column in table.columns
+        if column.name in present.get(table.name, ()) and column.name in rows[0]
+    ]
+    if not columns:
         return
     if conn.dialect.name != "postgresql":
         names = {column.name for column in columns}

@@ -30,8 +30,10 @@ from server.models.fallback import LocalCheck
 from server.models.feedback import Feedback, FeedbackAnswer
 from server.models.offer import AnswerBody, OfferBody
 from server.models.org import Organisation
+from server.models.reminder import Reminders, ReminderView
 from server.models.result import Browser, Result
-from server.store import board, checks, feedback, insight, orgs
+from server.notify.offsets import parse_offsets
+from server.store import board, checks, feedback, insight, orgs, reminders
 from server.store.attempts import attempts_since, check_with_latest_result
 from server.store.board import AttemptRecord, BoardQuery, BoardRow
 from server.store.insight import Insight, InsightQuery
@@ -42,6 +44,8 @@ MAX_FALLBACKS_PER_MINUTE = 6
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 API_KEY_SHAPE = re.compile(r"gr_[A-Za-z0-9_-]{20,100}")
 CHECK_ID_SHAPE = re.compile(r"[0-9a-f]{32}")
+# A PATCH is applied to the check as read; a change landing meanwhile (a verdict) means read again.
+UPDATE_TRIES = 3
 GONE = "this check link is not valid or has expired"
 
 
@@ -88,8 +92,18 @@ class CheckService:
 
     async def create(self, org: Organisation, new: NewCheck, now: datetime) -> CheckView:
         check_schedule(new, now)
-        check = await checks.create_check(self.engine, org.id, new)
-        return self._view(check)
+        check = await checks.create_check(
+            self.engine, org.id, new, reminders=self.reminder_offsets(org)
+        )
+        return await self.read(org, check.id)
+
+    def reminder_offsets(self, org: Organisation) -> tuple[timedelta, ...]:
+        """The organisation's lead times, or the server's; none while reminders are off."""
+        if not self.settings.reminders_on:
+            return ()
+        if org.reminder_offsets:
+            return parse_offsets(tuple(org.reminder_offsets.split(",")))
+        return parse_offsets(self.settings.reminder_offsets)
 
     async def read(self, org: Organisation, check_id: str) -> CheckView:
         """The organisation's check, its status and latest result read together; another
@@ -103,26 +117,36 @@ class CheckService:
             raise NotFound("no such check")
         check, result = found
         answer = await feedback.latest_feedback(self.engine, check.id)
-        return self._view(check, result, answer)
+        mail = await reminders.reminders_of(self.engine, check.id)
+        return self._view(check, result, answer, mail)
 
     async def update(
         self, org: Organisation, check_id: str, changes: CheckChanges, now: datetime
     ) -> CheckView:
         """The same check (link, status, attempts) for the interview as it is now planned."""
-        check = await self._own(org, check_id)
-        if check.status == CheckStatus.CANCELLED:
-            raise Conflict("this check is cancelled", code="check_cancelled")
-        new = changes.applied_to(check)
-        if new.starts_at != check.starts_at or new.duration_minutes != check.duration_minutes:
-            check_schedule(new, now)
-        if not await checks.update_check(self.engine, org.id, check.id, new):
-            raise Conflict("this check is cancelled", code="check_cancelled")
-        return await self.read(org, check.id)
+        for _ in range(UPDATE_TRIES):
+            check = await self._own(org, check_id)
+            if check.status == CheckStatus.CANCELLED:
+                break
+            new = changes.applied_to(check)
+            if new.starts_at != check.starts_at or new.duration_minutes != check.duration_minutes:
+                check_schedule(new, now)
+            outcome = await checks.update_check(
+                self.engine, check, new, reminders=self.reminder_offsets(org)
+            )
+            if outcome == "updated":
+                return await self.read(org, check.id)
+            if outcome == "gone":
+                break
+        else:
+            raise Conflict("the check changed meanwhile; try again", code="check_changed")
+        raise Conflict("this check is cancelled", code="check_cancelled")
 
     async def cancel(self, org: Organisation, check_id: str) -> CheckView:
-        """The link stops working at once and a running session for it is closed."""
+        """The link stops working at once, a running session for it is closed, and the
+        candidate is told (when reminders are on)."""
         check = await self._own(org, check_id)
-        await checks.cancel_check(self.engine, org.id, check.id)
+        await checks.cancel_check(self.engine, org.id, check.id, notify=self.settings.reminders_on)
         await self.media.close_check(check.id)
         return await self.read(org, check.id)
 
@@ -158,10 +182,20 @@ class CheckService:
         return found
 
     def _view(
-        self, check: Check, result: Result | None = None, answer: Feedback | None = None
+        self,
+        check: Check,
+        result: Result | None,
+        answer: Feedback | None,
+        mail: list[ReminderView],
     ) -> CheckView:
         url = f"{self.settings.base_url}/c/{check.token}"
-        return CheckView.of(check, candidate_url=url, result=result, feedback=answer)
+        return CheckView.of(
+            check,
+            candidate_url=url,
+            result=result,
+            feedback=answer,
+            reminders=Reminders(enabled=self.settings.reminders_on, items=mail),
+        )
 
     # Candidates
 

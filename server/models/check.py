@@ -15,6 +15,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, 
 from server.errors import InvalidInput
 from server.models.base import Body, Contract, Id, Line, Sparse, Timestamp, describe
 from server.models.feedback import Feedback
+from server.models.reminder import Reminders
 from server.models.result import Overall, Result
 
 LOCALES = ("en", "sv")
@@ -165,6 +166,8 @@ class Check(Contract):
     """The verdict of the check's first attempt."""
     first_ready_at: Timestamp | None = None
     """When an attempt of this check was first ready."""
+    calendar_sequence: int = 0
+    """The calendar event's SEQUENCE: grows when the interview moves or is cancelled."""
 
     def details(self) -> NewCheck:
         """What a recruiter or vendor gave for this check, as they would give it again."""
@@ -205,6 +208,7 @@ class CheckView(Contract):
     # Beside the result, not inside it: the Result stays as measured, while feedback arrives
     # after it, may change, and is the candidate's own words.
     feedback: Feedback | None
+    reminders: Reminders
 
     @classmethod
     def of(
@@ -214,6 +218,7 @@ class CheckView(Contract):
         candidate_url: str,
         result: Result | None = None,
         feedback: Feedback | None = None,
+        reminders: Reminders,
     ) -> CheckView:
         return cls(
             id=check.id,
@@ -233,6 +238,7 @@ class CheckView(Contract):
             candidate_time_zone=check.candidate_time_zone,
             latest_result=result,
             feedback=feedback,
+            reminders=reminders,
         )
 
 

@@ -11,7 +11,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from importlib import resources
-from typing import Any
+from typing import Any, Literal
 
 import jinja2
 
@@ -48,6 +48,10 @@ class Reminder:
     """Stable for this reminder, so a retry is recognisably the same mail."""
     dated: datetime
     """The mail's Date and the calendar's DTSTAMP: its due time, the same on every retry."""
+    reply_to: str | None = None
+    """The organisation's address for replies; the sender's when it has none."""
+    cancelled: bool = False
+    """The interview is cancelled: this mail says so and removes the calendar event."""
 
 
 def reminder_message(reminder: Reminder, *, sender: str) -> EmailMessage:
@@ -66,25 +70,29 @@ def reminder_message(reminder: Reminder, *, sender: str) -> EmailMessage:
         if check.candidate_time_zone and check.candidate_time_zone != check.time_zone
         else None,
     }
+    kind = "cancellation" if reminder.cancelled else "reminder"
     context["subject"] = t(
-        "subject.reminder", title=check.title, when=when_named(check.starts_at, check.time_zone)
+        "subject.cancelled" if reminder.cancelled else "subject.reminder",
+        title=check.title,
+        when=when_named(check.starts_at, check.time_zone),
     )
     message = EmailMessage()
     message["Subject"] = " ".join(context["subject"].split())
     message["From"] = sender
     message["To"] = _address(check.candidate_name, check.candidate_email)
-    message["Reply-To"] = sender
+    message["Reply-To"] = reminder.reply_to or sender
     message["Date"] = format_datetime(reminder.dated)
     message["Message-ID"] = reminder.message_id
-    message.set_content(TEMPLATES.get_template("mail/reminder.txt").render(context))
+    message.set_content(TEMPLATES.get_template(f"mail/{kind}.txt").render(context))
     message.add_alternative(
-        TEMPLATES.get_template("mail/reminder.html").render(context), subtype="html"
+        TEMPLATES.get_template(f"mail/{kind}.html").render(context), subtype="html"
     )
+    method: Literal["REQUEST", "CANCEL"] = "CANCEL" if reminder.cancelled else "REQUEST"
     calendar = invitation(
         Invitation(
             check_id=check.id,
             sequence=reminder.sequence,
-            method="REQUEST",
+            method=method,
             starts_at=check.starts_at,
             duration=timedelta(minutes=check.duration_minutes),
             time_zone=check.time_zone,
@@ -101,7 +109,7 @@ def reminder_message(reminder: Reminder, *, sender: str) -> EmailMessage:
         maintype="text",
         subtype="calendar",
         filename="interview.ics",
-        params={"method": "REQUEST"},
+        params={"method": method},
     )
     # After the parts: setting content replaces the Content-* headers.
     message["Content-Language"] = check.locale

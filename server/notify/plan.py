@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+MAX_BACKOFF = timedelta(minutes=30)
+
 
 @dataclass(frozen=True)
 class Due:
@@ -32,3 +34,48 @@ def due_times(starts_at: datetime, offsets: tuple[timedelta, ...], now: datetime
         else Due(offset, now if offset == latest_passed else None)
         for offset in ordered
     ]
+
+
+@dataclass(frozen=True)
+class Planned:
+    """Another reminder of the same check, as the scheduler sees it."""
+
+    offset: timedelta
+    state: str
+    at: datetime | None
+
+
+def why_not_send(
+    *,
+    cancellation: bool,
+    offset: timedelta,
+    starts_at: datetime,
+    cancelled: bool,
+    others: list[Planned],
+    now: datetime,
+) -> str | None:
+    """Why a due mail is not to be sent after all, or None to send it. Checked when it is
+    taken, because the interview may have moved, started or been cancelled since it was due,
+    and a server that was down may find several reminders of one check due at once."""
+    if now >= starts_at:
+        return "the interview had started"
+    if cancellation:
+        return None
+    if cancelled:
+        return "the interview was cancelled"
+    if any(
+        other.state == "pending"
+        and other.offset < offset
+        and other.at is not None
+        and other.at <= now
+        for other in others
+    ):
+        return "a later reminder was due as well"
+    return None
+
+
+def retry_at(tries: int, now: datetime, starts_at: datetime) -> datetime | None:
+    """After a temporary failure: 1, 2, 4 … up to 30 minutes later, or None when the interview
+    would have started by then."""
+    at = now + min(timedelta(minutes=2 ** min(max(tries - 1, 0), 5)), MAX_BACKOFF)
+    return at if at < starts_at else None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.engine import RowMapping
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from server.ids import new_id, new_token
 from server.models.check import Check, CheckStatus, NewCheck
 from server.store.events import check_changed
+from server.store.reminders import cancel_reminders, plan_reminders
 from server.store.schema import checks
 
 # A candidate may come back shortly after the interview (e.g. to re-join a dropped call).
@@ -23,7 +24,10 @@ def check_from_row(row: RowMapping | dict[str, Any]) -> Check:
     return Check.model_validate(dict(row), strict=False)
 
 
-async def create_check(engine: AsyncEngine, org_id: str, new: NewCheck) -> Check:
+async def create_check(
+    engine: AsyncEngine, org_id: str, new: NewCheck, *, reminders: tuple[timedelta, ...] = ()
+) -> Check:
+    """The check and its reminders (lead times `reminders`), in one transaction."""
     now = datetime.now(UTC)
     ends_at = new.starts_at + timedelta(minutes=new.duration_minutes)
     values = {
@@ -38,6 +42,7 @@ async def create_check(engine: AsyncEngine, org_id: str, new: NewCheck) -> Check
     }
     async with engine.begin() as conn:
         await conn.execute(checks.insert().values(**values))
+        await plan_reminders(conn, values["id"], new.starts_at, reminders, now)
         await check_changed(conn, values["id"])
     return check_from_row(values)
 
@@ -47,6 +52,17 @@ async def get_check(engine: AsyncEngine, org_id: str, check_id: str) -> Check | 
     query = sa.select(checks).where(checks.c.id == check_id, checks.c.org_id == org_id)
     async with engine.connect() as conn:
         row = (await conn.execute(query)).mappings().first()
+    return None if row is None else check_from_row(row)
+
+
+async def check_by_id(engine: AsyncEngine, check_id: str) -> Check | None:
+    """Any organisation's check: for the server's own work, never for a request."""
+    async with engine.connect() as conn:
+        row = (
+            (await conn.execute(sa.select(checks).where(checks.c.id == check_id)))
+            .mappings()
+            .first()
+        )
     return None if row is None else check_from_row(row)
 
 
@@ -103,41 +119,81 @@ async def mark_in_progress(
             await check_changed(conn, check_id)
 
 
-async def update_check(engine: AsyncEngine, org_id: str, check_id: str, new: NewCheck) -> bool:
-    """Replace the interview's details (the link and status stay); False if there is no such
-    check of this organisation, or it is cancelled."""
+Updated = Literal["updated", "changed", "gone"]
+
+
+async def update_check(
+    engine: AsyncEngine,
+    previous: Check,
+    new: NewCheck,
+    *,
+    reminders: tuple[timedelta, ...] = (),
+) -> Updated:
+    """Replace the interview's details (the link and status stay) if the check is still as
+    `previous` was read: `changed` if it changed meanwhile (read it again and retry), `gone` if
+    it is cancelled. A moved interview re-plans its reminders; a new time, length or zone
+    bumps the calendar sequence, so the candidate's calendar updates its one event."""
+    now = datetime.now(UTC)
     ends_at = new.starts_at + timedelta(minutes=new.duration_minutes)
+    moved = new.starts_at != previous.starts_at
+    rescheduled = moved or (new.duration_minutes, new.time_zone) != (
+        previous.duration_minutes,
+        previous.time_zone,
+    )
     async with engine.begin() as conn:
         updated = await conn.execute(
+            checks.update()
+            .where(
+                checks.c.id == previous.id,
+                checks.c.org_id == previous.org_id,
+                checks.c.status != CheckStatus.CANCELLED.value,
+                checks.c.updated_at == previous.updated_at,
+            )
+            .values(
+                **_details(new),
+                token_expires_at=ends_at + TOKEN_GRACE,
+                calendar_sequence=checks.c.calendar_sequence + int(rescheduled),
+            )
+        )
+        if not updated.rowcount:
+            status = await conn.scalar(sa.select(checks.c.status).where(checks.c.id == previous.id))
+            return "changed" if status not in (None, CheckStatus.CANCELLED.value) else "gone"
+        if moved:
+            await plan_reminders(conn, previous.id, new.starts_at, reminders, now)
+        await check_changed(conn, previous.id)
+    return "updated"
+
+
+async def cancel_check(
+    engine: AsyncEngine, org_id: str, check_id: str, *, notify: bool = False
+) -> bool:
+    """False if there is no such check of this organisation; cancelling twice is one cancel.
+    Pending reminders are dropped; with `notify`, one cancellation is due at once (unless the
+    interview has started)."""
+    now = datetime.now(UTC)
+    async with engine.begin() as conn:
+        cancelled = await conn.execute(
             checks.update()
             .where(
                 checks.c.id == check_id,
                 checks.c.org_id == org_id,
                 checks.c.status != CheckStatus.CANCELLED.value,
             )
-            .values(**_details(new), token_expires_at=ends_at + TOKEN_GRACE)
-        )
-        if updated.rowcount:
-            await check_changed(conn, check_id)
-    return bool(updated.rowcount)
-
-
-async def cancel_check(engine: AsyncEngine, org_id: str, check_id: str) -> bool:
-    """False if there is no such check of this organisation; cancelling twice is one cancel."""
-    async with engine.begin() as conn:
-        found = await conn.execute(
-            sa.select(checks.c.status).where(checks.c.id == check_id, checks.c.org_id == org_id)
-        )
-        status = found.scalar_one_or_none()
-        if status is None:
-            return False
-        if status != CheckStatus.CANCELLED.value:
-            await conn.execute(
-                checks.update()
-                .where(checks.c.id == check_id)
-                .values(status=CheckStatus.CANCELLED.value, updated_at=datetime.now(UTC))
+            .values(
+                status=CheckStatus.CANCELLED.value,
+                updated_at=now,
+                calendar_sequence=checks.c.calendar_sequence + 1,
             )
-            await check_changed(conn, check_id)
+            .returning(checks.c.starts_at)
+        )
+        starts_at = cancelled.scalar_one_or_none()
+        if starts_at is None:
+            found = await conn.scalar(
+                sa.select(checks.c.id).where(checks.c.id == check_id, checks.c.org_id == org_id)
+            )
+            return found is not None
+        await cancel_reminders(conn, check_id, now, notify=notify and starts_at > now)
+        await check_changed(conn, check_id)
     return True
 
 

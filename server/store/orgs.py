@@ -86,6 +86,20 @@ async def create_org(engine: AsyncEngine, name: str, origins: list[str]) -> Orga
     return org
 
 
+async def set_reminder_settings(
+    engine: AsyncEngine, org_id: str, *, offsets: str | None, reply_to: str | None
+) -> bool:
+    """The organisation's own lead times and reply-to address (None: the server's); False if
+    there is no such organisation. The caller has validated both."""
+    async with engine.begin() as conn:
+        updated = await conn.execute(
+            organisations.update()
+            .where(organisations.c.id == org_id)
+            .values(reminder_offsets=offsets, reply_to=reply_to)
+        )
+    return bool(updated.rowcount)
+
+
 async def create_api_key(engine: AsyncEngine, org_id: str) -> str:
     """Make a key for the organisation; the plain key is returned once and only its hash is kept."""
     key = new_api_key()
@@ -120,5 +134,9 @@ def _from_row(row: RowMapping) -> Organisation:
     # Rows stored before origins were validated at creation are filtered on the way out too:
     # whatever reaches a response header has passed `parse_origin`.
     return Organisation(
-        id=row["id"], name=row["name"], allowed_origins=valid_origins(row["allowed_origins"])
+        id=row["id"],
+        name=row["name"],
+        allowed_origins=valid_origins(row["allowed_origins"]),
+        reminder_offsets=row["reminder_offsets"],
+        reply_to=row["reply_to"],
     )

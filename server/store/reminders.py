@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.ids import new_id
+from server.models.reminder import ReminderView
 from server.notify.plan import due_times
 from server.store.schema import reminders
 
@@ -31,13 +32,28 @@ class Claimed:
     offset_minutes: int
     due_at: datetime
     tries: int
+    lease_until: datetime
+    """The claim itself: marks succeed only while the row still carries it, so a row planned
+    again meanwhile (the interview moved) is not marked with the old mail."""
 
 
 async def plan_reminders(
     conn: Any, check_id: str, starts_at: datetime, offsets: tuple[timedelta, ...], now: datetime
 ) -> None:
     """Every reminder of the check due (again) by the rule in `notify.plan`, in the caller's
-    transaction: a new or moved interview is planned as a whole."""
+    transaction: a new or moved interview is planned as a whole, and a pending reminder for a
+    lead time no longer in `offsets` is skipped."""
+    minutes = [int(offset.total_seconds() // 60) for offset in offsets]
+    await conn.execute(
+        reminders.update()
+        .where(
+            reminders.c.check_id == check_id,
+            reminders.c.kind == "reminder",
+            reminders.c.state == "pending",
+            reminders.c.offset_minutes.not_in(minutes),
+        )
+        .values(state="skipped", lease_until=None)
+    )
     upsert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     for due in due_times(starts_at, offsets, now):
         state = "skipped" if due.at is None else "pending"
@@ -60,6 +76,48 @@ async def plan_reminders(
                 index_elements=["check_id", "kind", "offset_minutes"], set_=values
             )
         )
+
+
+async def cancel_reminders(conn: Any, check_id: str, now: datetime, *, notify: bool) -> None:
+    """In the caller's transaction: pending reminders are dropped and, with `notify`, one
+    cancellation is due now (a check is cancelled once)."""
+    await conn.execute(
+        reminders.update()
+        .where(reminders.c.check_id == check_id, reminders.c.state == "pending")
+        .values(state="skipped", lease_until=None)
+    )
+    if notify:
+        await conn.execute(
+            reminders.insert().values(
+                id=new_id(),
+                check_id=check_id,
+                kind="cancellation",
+                offset_minutes=0,
+                state="pending",
+                due_at=now,
+                tries=0,
+            )
+        )
+
+
+async def reminders_of(engine: AsyncEngine, check_id: str) -> list[ReminderView]:
+    """The check's reminders, the earliest first, then its cancellation."""
+    query = (
+        sa.select(
+            reminders.c.kind,
+            reminders.c.offset_minutes,
+            reminders.c.state,
+            reminders.c.due_at,
+            reminders.c.sent_at,
+            reminders.c.tries,
+            reminders.c.last_error,
+        )
+        .where(reminders.c.check_id == check_id)
+        .order_by(reminders.c.kind.desc(), reminders.c.offset_minutes.desc())
+    )
+    async with engine.connect() as conn:
+        rows = (await conn.execute(query)).mappings()
+        return [ReminderView.model_validate(dict(row), strict=False) for row in rows]
 
 
 async def claim_due(
@@ -87,6 +145,7 @@ async def claim_due(
             reminders.c.offset_minutes,
             reminders.c.due_at,
             reminders.c.tries,
+            reminders.c.lease_until,
         )
     )
     async with engine.begin() as conn:
@@ -94,23 +153,36 @@ async def claim_due(
     return sorted((Claimed(*row) for row in rows), key=lambda claimed: claimed.due_at)
 
 
-async def mark_sent(engine: AsyncEngine, reminder_id: str, at: datetime) -> None:
-    async with engine.begin() as conn:
-        await conn.execute(
-            reminders.update()
-            .where(reminders.c.id == reminder_id)
-            .values(state="sent", sent_at=at, lease_until=None, last_error=None)
-        )
+async def mark_sent(engine: AsyncEngine, claimed: Claimed, at: datetime) -> bool:
+    return await _mark(engine, claimed, state="sent", sent_at=at, last_error=None)
+
+
+async def mark_skipped(engine: AsyncEngine, claimed: Claimed, why: str) -> bool:
+    """Not sent, and not to be: the interview started, was cancelled, or a later reminder is
+    due as well."""
+    return await _mark(engine, claimed, state="skipped", last_error=why[:MAX_ERROR_CHARS])
 
 
 async def mark_failed(
-    engine: AsyncEngine, reminder_id: str, error: str, *, retry_at: datetime | None
-) -> None:
+    engine: AsyncEngine, claimed: Claimed, error: str, *, retry_at: datetime | None
+) -> bool:
     """A temporary failure is due again at `retry_at`; a permanent one (None) stops there."""
-    values: dict[str, Any] = {"last_error": error[:MAX_ERROR_CHARS], "lease_until": None}
     if retry_at is None:
-        values["state"] = "failed"
-    else:
-        values["due_at"] = retry_at
+        return await _mark(engine, claimed, state="failed", last_error=error[:MAX_ERROR_CHARS])
+    return await _mark(engine, claimed, due_at=retry_at, last_error=error[:MAX_ERROR_CHARS])
+
+
+async def _mark(engine: AsyncEngine, claimed: Claimed, **values: Any) -> bool:
+    """False when the claim is no longer the row's (it lapsed and was taken again, or the
+    reminder was planned again): then the row is someone else's to mark."""
     async with engine.begin() as conn:
-        await conn.execute(reminders.update().where(reminders.c.id == reminder_id).values(values))
+        updated = await conn.execute(
+            reminders.update()
+            .where(
+                reminders.c.id == claimed.id,
+                reminders.c.state == "pending",
+                reminders.c.lease_until == claimed.lease_until,
+            )
+            .values(lease_until=None, **values)
+        )
+    return bool(updated.rowcount)

@@ -48,6 +48,10 @@ organisations = sa.Table(
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("allowed_origins", sa.JSON, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    # Its own reminder lead times (`24h,1h`), or null for the server's.
+    sa.Column("reminder_offsets", sa.String(100), nullable=True),
+    # Where a candidate's reply to a reminder goes, or null for the sender.
+    sa.Column("reply_to", sa.String(254), nullable=True),
 )
 
 api_keys = sa.Table(
@@ -96,6 +100,8 @@ checks = sa.Table(
     # and when it was first ready (ready by the interview is then a comparison on this row).
     sa.Column("first_verdict", sa.String(16), nullable=True),
     sa.Column("first_ready_at", UTCDateTime, nullable=True),
+    # The calendar event's SEQUENCE: it grows when the interview moves or is cancelled.
+    sa.Column("calendar_sequence", sa.Integer, nullable=False, server_default="0"),
     # The board's order (with its tie-break) and the status the board and the insight filter on.
     sa.Index("ix_checks_org_id_starts_at_id", "org_id", "starts_at", "id", "status"),
 )

@@ -64,14 +64,15 @@ async def test_planned_claimed_once_and_again_after_a_lapsed_lease(engine: Async
     # The scheduler died holding it: once the lease lapses it is taken again.
     [again] = await claim_due(engine, now + LEASE + timedelta(seconds=1), LEASE, limit=10)
     assert (again.id, again.tries) == (first.id, 2)
-    await mark_sent(engine, again.id, now + LEASE)
+    assert not await mark_sent(engine, first, now + LEASE), "a lapsed claim marks nothing"
+    assert await mark_sent(engine, again, now + LEASE)
     assert await claim_due(engine, now + timedelta(hours=1), LEASE, limit=10) == []
 
     [hour] = await claim_due(engine, starts - HOUR, LEASE, limit=10)
-    await mark_failed(engine, hour.id, "451 try later", retry_at=starts - timedelta(minutes=50))
+    await mark_failed(engine, hour, "451 try later", retry_at=starts - timedelta(minutes=50))
     assert await claim_due(engine, starts - timedelta(minutes=55), LEASE, limit=10) == []
     [retried] = await claim_due(engine, starts - timedelta(minutes=50), LEASE, limit=10)
-    await mark_failed(engine, retried.id, "550 no such user", retry_at=None)
+    await mark_failed(engine, retried, "550 no such user", retry_at=None)
     assert (await states(engine))[60][0] == "failed"
     assert await claim_due(engine, starts, LEASE, limit=10) == []
 
