@@ -149,6 +149,41 @@ def parser() -> argparse.ArgumentParser:
     dashboard.add_argument(
         "--output", type=Path, metavar="JSON", help="also write the figures to this JSON file"
     )
+    reminders = bench.add_parser(
+        "reminders",
+        help="a burst of due reminders through several `greenroom serve` instances, and an idle "
+        "instance's cost, on throwaway PostgreSQL databases",
+    )
+    reminders.add_argument(
+        "--postgres-url",
+        metavar="URL",
+        help="a PostgreSQL server to create (and drop) the throwaway databases on, e.g. "
+        "postgresql:///test?host=/var/run/postgresql",
+    )
+    reminders.add_argument(
+        "--reminders", type=int, default=10_000, help="due at once in the burst (default 10000)"
+    )
+    reminders.add_argument(
+        "--instances", type=int, default=2, help="servers sending the burst (default 2)"
+    )
+    reminders.add_argument(
+        "--idle-reminders",
+        type=int,
+        default=100_000,
+        help="reminders due days ahead while one instance idles (default 100000)",
+    )
+    reminders.add_argument(
+        "--idle-seconds",
+        type=float,
+        default=60.0,
+        help="how long the idle instance is measured (default 60; 0 leaves it out)",
+    )
+    reminders.add_argument(
+        "--timeout", type=float, default=600.0, help="seconds the burst may take (default 600)"
+    )
+    reminders.add_argument(
+        "--output", type=Path, metavar="JSON", help="also write the figures to this JSON file"
+    )
     return top
 
 
@@ -156,6 +191,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "bench" and args.action == "dashboard":
         return _bench_dashboard(args)
+    if args.command == "bench" and args.action == "reminders":
+        from server.bench import reminders
+
+        return reminders.main(
+            reminders.Options(
+                postgres_url=args.postgres_url,
+                reminders=args.reminders,
+                instances=args.instances,
+                idle_reminders=args.idle_reminders,
+                idle_seconds=args.idle_seconds,
+                timeout=args.timeout,
+                output=args.output,
+            )
+        )
     if args.command == "bench":
         from server.bench import media
 

@@ -42,3 +42,11 @@ def rss_mb(pid: int) -> float:
         with contextlib.suppress(OSError):
             total += int(Path(f"/proc/{member}/statm").read_text().split()[1])
     return total * PAGE_SIZE / 2**20
+
+
+def machine_ticks() -> tuple[int, int]:
+    """Every CPU since boot, in clock ticks: (busy, total), from /proc/stat."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    # user nice system idle iowait irq softirq steal; guest time is already inside user.
+    total = sum(fields[:8])
+    return total - fields[3] - fields[4], total
