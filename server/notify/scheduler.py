@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import deque
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import parseaddr
@@ -24,15 +26,16 @@ from server.models.org import Organisation
 from server.models.reminder import ReminderView
 from server.notify.message import Reminder, reminder_message
 from server.notify.plan import Planned, retry_at, why_not_send
-from server.notify.smtp import Mailer, SendFailed, SmtpSettings
-from server.store import checks, orgs
+from server.notify.smtp import Connection, Mailer, SendFailed, SmtpSettings
+from server.store import checks
+from server.store.orgs import get_org
 from server.store.reminders import (
     Claimed,
     claim_due,
     mark_failed,
     mark_sent,
     mark_skipped,
-    reminders_of,
+    reminders_by_check,
 )
 
 log = logging.getLogger(__name__)
@@ -41,6 +44,15 @@ BATCH = 64
 """Reminders taken in one claim; a full batch is followed by the next at once."""
 SENDING_AT_ONCE = 8
 """Mails in flight per process: bounded, so that a burst does not open hundreds of connections."""
+
+
+@dataclass(frozen=True)
+class _Taken:
+    """What the mails of one claim are made from, read once for the claim when it is taken."""
+
+    checks: dict[str, Check]
+    orgs: dict[str, Organisation]
+    planned: dict[str, list[ReminderView]]
 
 
 class Scheduler:
@@ -69,40 +81,62 @@ class Scheduler:
     async def run_once(self, now: datetime) -> int:
         """Sends what is due at `now`; the number of reminders taken."""
         claimed = await claim_due(self.engine, now, self.lease, BATCH)
-        await asyncio.gather(*(self._deliver(reminder, now) for reminder in claimed))
+        if not claimed:
+            return 0
+        taken = await self._read(claimed)
+        # Each sender takes the next reminder when its last is done, over one SMTP session.
+        queue = deque(claimed)
+        senders = min(SENDING_AT_ONCE, len(claimed))
+        await asyncio.gather(*(self._send_from(queue, taken, now) for _ in range(senders)))
         return len(claimed)
 
-    async def _deliver(self, claimed: Claimed, now: datetime) -> None:
-        async with self._sending:
-            check = await checks.check_by_id(self.engine, claimed.check_id)
-            org = None if check is None else await orgs.get_org(self.engine, check.org_id)
-            if check is None or org is None:
-                return  # erased: its reminders went with it
-            planned = await reminders_of(self.engine, check.id)
-            why = why_not_send(
-                cancellation=claimed.kind == "cancellation",
-                offset=timedelta(minutes=claimed.offset_minutes),
-                starts_at=check.starts_at,
-                cancelled=check.status == CheckStatus.CANCELLED,
-                others=[_planned(item) for item in planned if item.kind == claimed.kind],
-                now=now,
+    async def _read(self, claimed: list[Claimed]) -> _Taken:
+        check_ids = {reminder.check_id for reminder in claimed}
+        found = await checks.checks_by_ids(self.engine, check_ids)
+        orgs = {}
+        for org_id in {check.org_id for check in found.values()}:
+            org = await get_org(self.engine, org_id)
+            if org is not None:
+                orgs[org_id] = org
+        return _Taken(found, orgs, await reminders_by_check(self.engine, list(found)))
+
+    async def _send_from(self, queue: deque[Claimed], taken: _Taken, now: datetime) -> None:
+        async with self._sending, self.mailer.connection() as connection:
+            while queue:
+                await self._deliver(queue.popleft(), taken, connection, now)
+
+    async def _deliver(
+        self, claimed: Claimed, taken: _Taken, connection: Connection, now: datetime
+    ) -> None:
+        check = taken.checks.get(claimed.check_id)
+        org = None if check is None else taken.orgs.get(check.org_id)
+        if check is None or org is None:
+            return  # erased: its reminders went with it
+        planned = taken.planned.get(check.id, [])
+        why = why_not_send(
+            cancellation=claimed.kind == "cancellation",
+            offset=timedelta(minutes=claimed.offset_minutes),
+            starts_at=check.starts_at,
+            cancelled=check.status == CheckStatus.CANCELLED,
+            others=[_planned(item) for item in planned if item.kind == claimed.kind],
+            now=now,
+        )
+        if why is not None:
+            await mark_skipped(self.engine, claimed, why)
+            return
+        try:
+            await connection.send(self.message(claimed, check, org, planned))
+        except SendFailed as failed:
+            again = retry_at(claimed.tries, now, check.starts_at) if failed.temporary else None
+            log.warning(
+                "reminder %s not sent (%s): %s",
+                claimed.id,
+                "will retry" if again else "gave up",
+                failed.reason,
             )
-            if why is not None:
-                await mark_skipped(self.engine, claimed, why)
-                return
-            try:
-                await self.mailer.send(self.message(claimed, check, org, planned))
-            except SendFailed as failed:
-                again = retry_at(claimed.tries, now, check.starts_at) if failed.temporary else None
-                log.warning(
-                    "reminder %s not sent (%s): %s",
-                    claimed.id,
-                    "will retry" if again else "gave up",
-                    failed.reason,
-                )
-                await mark_failed(self.engine, claimed, failed.reason, retry_at=again)
-                return
-            await mark_sent(self.engine, claimed, datetime.now(UTC))
+            await mark_failed(self.engine, claimed, failed.reason, retry_at=again)
+            return
+        await mark_sent(self.engine, claimed, datetime.now(UTC))
 
     def message(
         self, claimed: Claimed, check: Check, org: Organisation, planned: list[ReminderView]

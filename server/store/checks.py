@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
@@ -64,6 +65,17 @@ async def check_by_id(engine: AsyncEngine, check_id: str) -> Check | None:
             .first()
         )
     return None if row is None else check_from_row(row)
+
+
+async def checks_by_ids(engine: AsyncEngine, check_ids: Collection[str]) -> dict[str, Check]:
+    """Any organisation's checks among `check_ids` that exist, by id: for the server's own
+    work (a batch of reminders), never for a request."""
+    if not check_ids:
+        return {}
+    query = sa.select(checks).where(checks.c.id.in_(list(check_ids)))
+    async with engine.connect() as conn:
+        rows = (await conn.execute(query)).mappings().all()
+    return {row["id"]: check_from_row(row) for row in rows}
 
 
 async def org_id_for_token(engine: AsyncEngine, token: str) -> str | None:

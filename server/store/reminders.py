@@ -8,6 +8,7 @@ lapses, and the row is taken again.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -102,8 +103,19 @@ async def cancel_reminders(conn: Any, check_id: str, now: datetime, *, notify: b
 
 async def reminders_of(engine: AsyncEngine, check_id: str) -> list[ReminderView]:
     """The check's reminders, the earliest first, then its cancellation."""
+    return (await reminders_by_check(engine, [check_id])).get(check_id, [])
+
+
+async def reminders_by_check(
+    engine: AsyncEngine, check_ids: Collection[str]
+) -> dict[str, list[ReminderView]]:
+    """Each check's reminders as `reminders_of` gives them, in one query for all; a check
+    without reminders is left out."""
+    if not check_ids:
+        return {}
     query = (
         sa.select(
+            reminders.c.check_id,
             reminders.c.kind,
             reminders.c.offset_minutes,
             reminders.c.state,
@@ -112,12 +124,17 @@ async def reminders_of(engine: AsyncEngine, check_id: str) -> list[ReminderView]
             reminders.c.tries,
             reminders.c.last_error,
         )
-        .where(reminders.c.check_id == check_id)
+        .where(reminders.c.check_id.in_(list(check_ids)))
         .order_by(reminders.c.kind.desc(), reminders.c.offset_minutes.desc())
     )
+    found: dict[str, list[ReminderView]] = {}
     async with engine.connect() as conn:
-        rows = (await conn.execute(query)).mappings()
-        return [ReminderView.model_validate(dict(row), strict=False) for row in rows]
+        for row in (await conn.execute(query)).mappings():
+            values = dict(row)
+            found.setdefault(values.pop("check_id"), []).append(
+                ReminderView.model_validate(values, strict=False)
+            )
+    return found
 
 
 async def claim_due(
