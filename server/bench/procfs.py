@@ -50,3 +50,17 @@ def machine_ticks() -> tuple[int, int]:
     # user nice system idle iowait irq softirq steal; guest time is already inside user.
     total = sum(fields[:8])
     return total - fields[3] - fields[4], total
+
+
+def cpu_seconds_of(command: str) -> float:
+    """Every running process named `command` (e.g. all of PostgreSQL's), added up."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                stat = (entry / "stat").read_text()
+                name, rest = stat.split(" (", 1)[1].rsplit(")", 1)
+                if name == command:
+                    fields = rest.split()
+                    total += int(fields[11]) + int(fields[12])
+    return total / CLOCK_TICKS

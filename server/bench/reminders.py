@@ -46,7 +46,7 @@ from server.bench.databases import (
 )
 from server.bench.mailsink import MailSink, running_sink
 from server.bench.pgstats import counters
-from server.bench.procfs import cpu_seconds, machine_ticks, rss_mb
+from server.bench.procfs import cpu_seconds, cpu_seconds_of, machine_ticks, rss_mb
 from server.bench.server import Server, running_server
 from server.config import Settings
 from server.ids import new_id, new_token
@@ -133,6 +133,8 @@ class Burst:
     """Of all cores, from the commit to the last mail."""
     sink_cpu_s: float
     """This process (the SMTP server) over the same time."""
+    postgres_cpu_s: float
+    """Every PostgreSQL process on the machine over the same time."""
     senders: list[Sender]
 
     @property
@@ -308,8 +310,10 @@ async def burst(options: Options, server_url: str) -> Burst:
                 committed = time.monotonic()
                 seed_s = time.perf_counter() - started
                 ticks_before, sink_before = machine_ticks(), time.process_time()
+                postgres_before = cpu_seconds_of("postgres")
                 received_s = await _all_received(sink, servers, options, committed)
                 ticks_after, sink_after = machine_ticks(), time.process_time()
+                postgres_s = cpu_seconds_of("postgres") - postgres_before
                 marked_s = await _all_marked(engine, committed)
                 cpu = [
                     cpu_seconds(server.process.pid) - spent
@@ -344,6 +348,7 @@ async def burst(options: Options, server_url: str) -> Burst:
         transactions_per_mail=round((after - before).transactions / max(1, len(mails)), 2),
         machine_busy_pct=round(100 * busy / total, 1) if total else 0.0,
         sink_cpu_s=round(sink_after - sink_before, 2),
+        postgres_cpu_s=round(postgres_s, 2),
         senders=[
             Sender(number, by_sender[number], round(spent, 2), warnings_in(log))
             for number, (spent, log) in enumerate(zip(cpu, logs, strict=True), 1)
@@ -438,6 +443,7 @@ def burst_table(result: Burst) -> str:
         ("transactions per mail", f"{result.transactions_per_mail:.2f}"),
         ("machine CPU busy", f"{result.machine_busy_pct:.0f} % of all cores"),
         ("SMTP server (this process) CPU", f"{result.sink_cpu_s:.2f} s"),
+        ("PostgreSQL CPU", f"{result.postgres_cpu_s:.2f} s"),
     ]
     for sender in result.senders:
         per_mail = 1000 * sender.cpu_s / sender.mails if sender.mails else 0.0
