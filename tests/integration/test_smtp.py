@@ -3,6 +3,7 @@ permanent as its reply code says, and no answer at all is temporary."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import ssl
 from collections.abc import Iterator
@@ -112,3 +113,47 @@ def test_smtp_urls(url: str, expected: tuple[object, ...]) -> None:
 def test_bad_smtp_urls_are_refused(url: str) -> None:
     with pytest.raises(InvalidSmtpUrl):
         SmtpSettings.parse(url)
+
+
+def numbered(number: int) -> EmailMessage:
+    message = a_message()
+    message.replace_header("Message-ID", f"<reminder-{number}@greenroom>")
+    return message
+
+
+async def test_one_session_carries_several_mails(smtp: SmtpServer) -> None:
+    async with Mailer(SmtpSettings.parse(smtp.url)).connection() as connection:
+        for number in range(3):
+            await connection.send(numbered(number))
+    assert [m["Message-ID"] for m in smtp.inbox.received] == [
+        f"<reminder-{number}@greenroom>" for number in range(3)
+    ]
+    assert len(set(smtp.inbox.sessions)) == 1
+
+
+async def test_a_refused_mail_ends_the_session_and_the_next_gets_a_new_one(
+    smtp: SmtpServer,
+) -> None:
+    async with Mailer(SmtpSettings.parse(smtp.url)).connection() as connection:
+        await connection.send(numbered(1))
+        smtp.inbox.refuse_with = "550 5.1.1 No such user here"
+        with pytest.raises(SendFailed) as failed:
+            await connection.send(numbered(2))
+        assert not failed.value.temporary
+        smtp.inbox.refuse_with = None
+        await connection.send(numbered(3))
+    assert [m["Message-ID"] for m in smtp.inbox.received] == [
+        "<reminder-1@greenroom>",
+        "<reminder-3@greenroom>",
+    ]
+    assert len(set(smtp.inbox.sessions)) == 2
+
+
+async def test_a_session_the_server_ended_is_replaced_and_the_mail_still_goes() -> None:
+    with running_smtp(idle_timeout=0.2) as server:
+        async with Mailer(SmtpSettings.parse(server.url)).connection() as connection:
+            await connection.send(numbered(1))
+            await asyncio.sleep(0.5)  # the server says 421 and hangs up meanwhile
+            await connection.send(numbered(2))
+        assert len(server.inbox.received) == 2
+        assert len(set(server.inbox.sessions)) == 2

@@ -21,6 +21,8 @@ class Inbox:
     """What the server accepted, and how it answers the next recipients."""
 
     received: list[EmailMessage] = field(default_factory=list)
+    sessions: list[tuple[str, int]] = field(default_factory=list)
+    """For each mail received, the client's end of the connection that carried it."""
     refuse_with: str | None = None
     """An SMTP reply such as "451 4.3.0 Try again later" for every RCPT, or None to accept."""
 
@@ -36,6 +38,7 @@ class Inbox:
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(parsed, EmailMessage)
         self.received.append(parsed)
+        self.sessions.append(session.peer)
         return "250 Message accepted"
 
 
@@ -65,13 +68,15 @@ def running_smtp(
     security: str = "plain",
     tls: ssl.SSLContext | None = None,
     login: tuple[str, str] | None = None,
+    idle_timeout: float | None = None,
 ) -> Iterator[SmtpServer]:
-    """`plain`, or `starttls` (required, and login only after it)."""
+    """`plain`, or `starttls` (required, and login only after it); with `idle_timeout`, a
+    session quiet that long is ended by the server (421, then it hangs up)."""
     inbox = Inbox()
     port = _free_port()
-    options: dict[str, Any] = {}
+    options: dict[str, Any] = {} if idle_timeout is None else {"timeout": idle_timeout}
     if security == "starttls":
-        options = {"tls_context": tls, "require_starttls": True, "auth_require_tls": True}
+        options |= {"tls_context": tls, "require_starttls": True, "auth_require_tls": True}
     if login is not None:
         options["authenticator"] = _accepting(login)
         options["auth_required"] = True
