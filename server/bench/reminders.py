@@ -490,7 +490,12 @@ def main(options: Options) -> int:
     if problem is not None:
         print(f"greenroom: {problem}", file=sys.stderr)
         return 2
-    burst_result, idle_result = asyncio.run(bench(options))
+    try:
+        burst_result, idle_result = asyncio.run(bench(options))
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        # Reached after the cleanup: every server stopped, every database dropped.
+        print("greenroom: stopped before the end; nothing is left behind", file=sys.stderr)
+        return 130
     print(f"\nburst: {burst_result.reminders} reminders, {burst_result.instances} instances")
     print(burst_table(burst_result))
     if idle_result is not None:
