@@ -52,17 +52,16 @@ async def plan_reminders(
             reminders.c.state == "pending",
             reminders.c.offset_minutes.not_in(minutes),
         )
-        .values(state="skipped", lease_until=None)
+        .values(state="skipped", lease_until=None, last_error="offset_removed")
     )
     upsert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     for due in due_times(starts_at, offsets, now):
-        state = "skipped" if due.at is None else "pending"
         values = {
-            "state": state,
+            "state": "pending" if due.at else "skipped",
             "due_at": due.at,
             "lease_until": None,
             "tries": 0,
-            "last_error": None,
+            "last_error": None if due.at else "window_passed",
         }
         statement = upsert(reminders).values(
             id=new_id(),
@@ -84,7 +83,7 @@ async def cancel_reminders(conn: Any, check_id: str, now: datetime, *, notify: b
     await conn.execute(
         reminders.update()
         .where(reminders.c.check_id == check_id, reminders.c.state == "pending")
-        .values(state="skipped", lease_until=None)
+        .values(state="skipped", lease_until=None, last_error="interview_cancelled")
     )
     if notify:
         await conn.execute(
@@ -158,9 +157,8 @@ async def mark_sent(engine: AsyncEngine, claimed: Claimed, at: datetime) -> bool
 
 
 async def mark_skipped(engine: AsyncEngine, claimed: Claimed, why: str) -> bool:
-    """Not sent, and not to be: the interview started, was cancelled, or a later reminder is
-    due as well."""
-    return await _mark(engine, claimed, state="skipped", last_error=why[:MAX_ERROR_CHARS])
+    """Not sent, and not to be, for a reason in `notify.plan.SKIPPED_BECAUSE`."""
+    return await _mark(engine, claimed, state="skipped", last_error=why)
 
 
 async def mark_failed(
