@@ -66,18 +66,22 @@ def running_smtp(
     tls: ssl.SSLContext | None = None,
     login: tuple[str, str] | None = None,
 ) -> Iterator[SmtpServer]:
-    """`plain`, or `starttls` (required, and login only after it)."""
+    """`plain`, `starttls` (required, and login only after it) or `tls` (implicit, from the
+    first byte)."""
     inbox = Inbox()
     port = _free_port()
     options: dict[str, Any] = {}
     if security == "starttls":
         options = {"tls_context": tls, "require_starttls": True, "auth_require_tls": True}
+    elif security == "tls":
+        # aiosmtpd cannot tell that the socket itself is encrypted: allow AUTH on it.
+        options = {"ssl_context": tls, "auth_require_tls": False}
     if login is not None:
         options["authenticator"] = _accepting(login)
         options["auth_required"] = True
     controller = Controller(inbox, hostname="127.0.0.1", port=port, **options)
     controller.start()
-    scheme = {"plain": "smtp", "starttls": "smtp+starttls"}[security]
+    scheme = {"plain": "smtp", "starttls": "smtp+starttls", "tls": "smtps"}[security]
     try:
         yield SmtpServer(inbox, port, scheme, login)
     finally:
@@ -89,6 +93,7 @@ def _accepting(login: tuple[str, str]) -> Any:
         server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any
     ) -> AuthResult:
         given = (auth_data.login.decode(), auth_data.password.decode())
-        return AuthResult(success=given == login)
+        # Not handled: aiosmtpd answers a refusal with 535 itself.
+        return AuthResult(success=given == login, handled=False)
 
     return authenticate

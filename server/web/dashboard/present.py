@@ -38,12 +38,12 @@ zone_name = zones.zone_name
 
 
 def lead(minutes: int) -> str:
-    """A reminder's lead time: `24 h`, `1 h 30 min`, `15 min`, `2 d`."""
+    """A reminder's lead time: `24 h`, `1 h 30 min`, `15 min`, `3 d`."""
     days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    if days and not rest:
+    if days >= 2 and not rest:
         return f"{days} d"
-    parts = [f"{days * 24 + hours} h"] if days or hours else []
+    hours, minutes = divmod(minutes, 60)
+    parts = [f"{hours} h"] if hours else []
     return " ".join([*parts, f"{minutes} min"] if minutes else parts)
 
 
