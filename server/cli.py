@@ -1,4 +1,4 @@
-"""`greenroom serve | migrate | demo | org create | org reminders | user create | bench …`."""
+"""The `greenroom` command: serve, migrate, demo, org, apikey, user and bench."""
 
 from __future__ import annotations
 
@@ -28,14 +28,17 @@ from server.notify.offsets import InvalidOffsets, offset_text, parse_offsets
 from server.store.db import create_engine, current_revision, migrate
 from server.store.orgs import (
     InvalidOrigin,
+    api_keys_of,
     create_api_key,
     create_org,
     get_org,
+    new_api_key_for,
     parse_origin,
+    revoke_api_key,
     set_reminder_settings,
 )
 
-HEAD_REVISION = "0008"
+HEAD_REVISION = "0009"
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +88,18 @@ def parser() -> argparse.ArgumentParser:
         metavar="ADDRESS",
         help="where candidates' replies go (a recruiter's or team's address), or 'none'",
     )
+    keys = commands.add_parser("apikey", help="an organisation's API keys").add_subparsers(
+        dest="action", required=True
+    )
+    for action, text in (
+        ("create", "make a key (printed once)"),
+        ("list", "every key, when it was last used, and whether it is revoked"),
+        ("revoke", "refuse the key from the next request on"),
+    ):
+        command = keys.add_parser(action, parents=[common], help=text)
+        command.add_argument("--org", required=True, metavar="ORG_ID")
+        if action == "revoke":
+            command.add_argument("key_id", metavar="KEY_ID")
     user = commands.add_parser("user", help="recruiters' accounts").add_subparsers(
         dest="action", required=True
     )
@@ -216,6 +231,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_create_org(settings, args.name, args.origin))
     if args.command == "user":
         return asyncio.run(_create_user(settings, args))
+    if args.command == "apikey":
+        return asyncio.run(_api_keys(settings, args))
     if args.command == "demo":
         asyncio.run(_demo(settings))
     elif not asyncio.run(_schema_current(settings)):
@@ -293,6 +310,36 @@ async def _create_org(settings: Settings, name: str, origins: list[str]) -> int:
     finally:
         await engine.dispose()
     print(json.dumps({"org_id": org.id, "api_key": key}))
+    return 0
+
+
+async def _api_keys(settings: Settings, args: argparse.Namespace) -> int:
+    engine = create_engine(settings.database_url)
+    try:
+        if await get_org(engine, args.org) is None:
+            print(f"greenroom: no organisation {args.org[:40]!r}", file=sys.stderr)
+            return 1
+        if args.action == "create":
+            key_id, key = await new_api_key_for(engine, args.org)
+            print(json.dumps({"id": key_id, "api_key": key}))
+        elif args.action == "list":
+            listed = [
+                {
+                    "id": key.id,
+                    "created_at": key.created_at.isoformat(),
+                    "last_used_at": key.last_used_at and key.last_used_at.isoformat(),
+                    "revoked_at": key.revoked_at and key.revoked_at.isoformat(),
+                }
+                for key in await api_keys_of(engine, args.org)
+            ]
+            print(json.dumps({"items": listed}))
+        elif not await revoke_api_key(engine, args.org, args.key_id):
+            print(f"greenroom: no key {args.key_id[:40]!r} in this organisation", file=sys.stderr)
+            return 1
+        else:
+            print(json.dumps({"id": args.key_id, "revoked": True}))
+    finally:
+        await engine.dispose()
     return 0
 
 

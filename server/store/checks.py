@@ -211,3 +211,40 @@ def _details(new: NewCheck) -> dict[str, Any]:
         "locale": new.locale,
         "updated_at": datetime.now(UTC),
     }
+
+
+async def list_checks(
+    engine: AsyncEngine,
+    org_id: str,
+    *,
+    status: CheckStatus | None,
+    starts_after: datetime | None,
+    starts_before: datetime | None,
+    after: tuple[datetime, str] | None,
+    limit: int,
+) -> list[Check]:
+    """The organisation's checks, the newest interview first, from after the keyset `after`."""
+    query = sa.select(checks).where(checks.c.org_id == org_id)
+    if status is not None:
+        query = query.where(checks.c.status == status.value)
+    if starts_after is not None:
+        query = query.where(checks.c.starts_at >= starts_after)
+    if starts_before is not None:
+        query = query.where(checks.c.starts_at < starts_before)
+    if after is not None:
+        query = query.where(sa.tuple_(checks.c.starts_at, checks.c.id) < sa.tuple_(*after))
+    query = query.order_by(checks.c.starts_at.desc(), checks.c.id.desc()).limit(limit)
+    async with engine.connect() as conn:
+        rows = (await conn.execute(query)).mappings().all()
+    return [check_from_row(row) for row in rows]
+
+
+async def erase_check(engine: AsyncEngine, org_id: str, check_id: str) -> bool:
+    """The check and everything about its candidate: attempts, results, feedback, reminders and
+    its change events go with it (foreign keys with ON DELETE CASCADE). False if there is no
+    such check of this organisation."""
+    async with engine.begin() as conn:
+        deleted = await conn.execute(
+            checks.delete().where(checks.c.id == check_id, checks.c.org_id == org_id)
+        )
+    return bool(deleted.rowcount)

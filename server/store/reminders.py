@@ -22,6 +22,11 @@ from server.notify.plan import due_times
 from server.store.schema import reminders
 
 MAX_ERROR_CHARS = 500
+VIEW_COLUMNS = [
+    reminders.c[name]
+    for name in ("kind", "offset_minutes", "state", "due_at", "sent_at", "tries", "last_error")
+]
+"""What the API and the dashboard show of a reminder."""
 
 
 @dataclass(frozen=True)
@@ -102,21 +107,12 @@ async def cancel_reminders(conn: Any, check_id: str, now: datetime, *, notify: b
 async def reminders_of(engine: AsyncEngine, check_id: str) -> list[ReminderView]:
     """The check's reminders, the earliest first, then its cancellation."""
     query = (
-        sa.select(
-            reminders.c.kind,
-            reminders.c.offset_minutes,
-            reminders.c.state,
-            reminders.c.due_at,
-            reminders.c.sent_at,
-            reminders.c.tries,
-            reminders.c.last_error,
-        )
+        sa.select(*VIEW_COLUMNS)
         .where(reminders.c.check_id == check_id)
         .order_by(reminders.c.kind.desc(), reminders.c.offset_minutes.desc())
     )
     async with engine.connect() as conn:
-        rows = (await conn.execute(query)).mappings()
-        return [ReminderView.model_validate(dict(row), strict=False) for row in rows]
+        return [_view(dict(row)) for row in (await conn.execute(query)).mappings()]
 
 
 async def claim_due(
@@ -184,3 +180,25 @@ async def _mark(engine: AsyncEngine, claimed: Claimed, **values: Any) -> bool:
             .values(lease_until=None, **values)
         )
     return bool(updated.rowcount)
+
+
+async def reminders_for(engine: AsyncEngine, check_ids: list[str]) -> dict[str, list[ReminderView]]:
+    """`reminders_of` for many checks in one statement."""
+    found: dict[str, list[ReminderView]] = {check_id: [] for check_id in check_ids}
+    if not check_ids:
+        return found
+    query = (
+        sa.select(reminders.c.check_id, *VIEW_COLUMNS)
+        .where(reminders.c.check_id.in_(check_ids))
+        .order_by(reminders.c.kind.desc(), reminders.c.offset_minutes.desc())
+    )
+    async with engine.connect() as conn:
+        for row in (await conn.execute(query)).mappings():
+            values = dict(row)
+            found[values.pop("check_id")].append(_view(values))
+    return found
+
+
+def _view(values: dict[str, Any]) -> ReminderView:
+    # Our own rows: the lax mode reads the kind and state from their stored strings.
+    return ReminderView.model_validate(values, strict=False)

@@ -67,6 +67,8 @@ api_keys = sa.Table(
     sa.Column("key_hash", sa.String(64), nullable=False, unique=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("revoked_at", UTCDateTime, nullable=True),
+    # Written at most once a minute per key (`orgs.LAST_USED_EVERY`), not on every request.
+    sa.Column("last_used_at", UTCDateTime, nullable=True),
 )
 
 checks = sa.Table(
