@@ -5,8 +5,9 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import ConfigDict, Field
+from pydantic import BeforeValidator, ConfigDict, Field
 
 from server.errors import InvalidInput
 from server.models.base import Contract, Timestamp
@@ -16,6 +17,19 @@ from server.models.result import Result
 MAX_PAGE = 200
 
 
+def _iso_8601(value: object) -> object:
+    # The lax mode would also read a number such as `0.5` as a time (seconds since 1970).
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError("is not an ISO 8601 date and time") from None
+    return value
+
+
+QueryTime = Annotated[Timestamp, BeforeValidator(_iso_8601)]
+
+
 class CheckListQuery(Contract):
     """`GET /api/v1/checks` query parameters."""
 
@@ -23,10 +37,10 @@ class CheckListQuery(Contract):
     model_config = ConfigDict(strict=False, extra="forbid", frozen=True)
 
     status: CheckStatus | None = None
-    starts_after: Timestamp | None = Field(
+    starts_after: QueryTime | None = Field(
         None, description="Only interviews starting at or after this time"
     )
-    starts_before: Timestamp | None = Field(
+    starts_before: QueryTime | None = Field(
         None, description="Only interviews starting before this time"
     )
     limit: int = Field(50, ge=1, le=MAX_PAGE)
