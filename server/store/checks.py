@@ -14,6 +14,7 @@ from server.models.check import Check, CheckStatus, NewCheck
 from server.store.events import check_changed
 from server.store.reminders import cancel_reminders, plan_reminders
 from server.store.schema import checks
+from server.store.webhooks import check_event
 
 # A candidate may come back shortly after the interview (e.g. to re-join a dropped call).
 TOKEN_GRACE = timedelta(hours=12)
@@ -117,6 +118,7 @@ async def mark_in_progress(
             )
         if updated.rowcount:
             await check_changed(conn, check_id)
+        await check_event(conn, check_id, "check.started")
 
 
 Updated = Literal["updated", "changed", "gone"]
@@ -194,6 +196,7 @@ async def cancel_check(
             return found is not None
         await cancel_reminders(conn, check_id, now, notify=notify and starts_at > now)
         await check_changed(conn, check_id)
+        await check_event(conn, check_id, "check.cancelled")
     return True
 
 

@@ -17,14 +17,22 @@ from pydantic import BaseModel, ValidationError
 
 from server.checks.service import CheckService
 from server.errors import InvalidInput, Unauthorized
-from server.keys import checks_key
+from server.keys import checks_key, webhooks_key
 from server.models.base import Body, describe
 from server.models.check import CheckChanges, CheckView, NewCheck
 from server.models.listing import AttemptPage, CheckListQuery, CheckPage
 from server.models.org import Organisation
+from server.models.webhook import (
+    CreatedWebhook,
+    DeliveryPage,
+    NewWebhook,
+    TestQueued,
+    WebhookPage,
+)
 from server.web.body import read_body
 from server.web.errors import headers, json_errors
 from server.web.openapi import openapi_route
+from server.webhooks.service import WebhookService
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Q = TypeVar("Q", bound=BaseModel)
@@ -174,6 +182,69 @@ async def erase(request: web.Request) -> web.Response:
     org = await require_org(request)
     await service(request).erase(org, request.match_info["check_id"])
     return web.Response(status=204)
+
+
+def webhook_service(request: web.Request) -> WebhookService:
+    return request.config_dict[webhooks_key]
+
+
+@endpoint(
+    "POST",
+    "/webhooks",
+    "Add an endpoint (https://, public addresses); its secret is shown this once",
+    status=201,
+    body=NewWebhook,
+    response=CreatedWebhook,
+)
+async def add_webhook(request: web.Request) -> web.Response:
+    org = await require_org(request)
+    new = await read_body(request, NewWebhook)
+    return answer(await webhook_service(request).create(org, new), 201)
+
+
+@endpoint("GET", "/webhooks", "The organisation's webhook endpoints", response=WebhookPage)
+async def webhooks(request: web.Request) -> web.Response:
+    org = await require_org(request)
+    return answer(await webhook_service(request).index(org))
+
+
+@endpoint(
+    "DELETE",
+    "/webhooks/{webhook_id}",
+    "Remove an endpoint and its pending deliveries",
+    status=204,
+    errors=(404,),
+)
+async def remove_webhook(request: web.Request) -> web.Response:
+    org = await require_org(request)
+    await webhook_service(request).delete(org, request.match_info["webhook_id"])
+    return web.Response(status=204)
+
+
+@endpoint(
+    "POST",
+    "/webhooks/{webhook_id}/test",
+    "Send a signed `test` event to the endpoint",
+    status=202,
+    response=TestQueued,
+    errors=(404, 422),
+)
+async def test_webhook(request: web.Request) -> web.Response:
+    org = await require_org(request)
+    return answer(await webhook_service(request).test(org, request.match_info["webhook_id"]), 202)
+
+
+@endpoint(
+    "GET",
+    "/webhooks/{webhook_id}/deliveries",
+    "The endpoint's deliveries, the latest first: tries, state, the last HTTP status",
+    response=DeliveryPage,
+    errors=(404,),
+)
+async def deliveries(request: web.Request) -> web.Response:
+    org = await require_org(request)
+    found = await webhook_service(request).deliveries(org, request.match_info["webhook_id"])
+    return answer(found)
 
 
 def api_app() -> web.Application:

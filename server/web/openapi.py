@@ -17,11 +17,11 @@ if TYPE_CHECKING:
     from server.web.api import Endpoint, Handler
 
 REFS = "#/components/schemas/{model}"
-CHECK_ID = {"type": "string", "pattern": "^[0-9a-f]{32}$"}
+ID = {"type": "string", "pattern": "^[0-9a-f]{32}$"}
 ERRORS = {
     400: "The body is not JSON",
     401: "No API key, or one that is not valid (revoked keys included)",
-    404: "No such check in this organisation",
+    404: "No such check or webhook in this organisation",
     409: "The check is cancelled, or changed meanwhile",
     413: "The body is larger than the route takes",
     422: "The body or query has the wrong shape or values; the message names the field",
@@ -90,10 +90,11 @@ def _operation(
         "summary": route.summary,
         "parameters": [],
     }
-    if "{check_id}" in route.path:
-        operation["parameters"].append(
-            {"name": "check_id", "in": "path", "required": True, "schema": CHECK_ID}
-        )
+    for name in ("check_id", "webhook_id"):
+        if "{" + name + "}" in route.path:
+            operation["parameters"].append(
+                {"name": name, "in": "path", "required": True, "schema": ID}
+            )
     if route.query:
         operation["parameters"] += _query_parameters(refs[(route.query, "validation")], schemas)
     errors = {401, *route.errors}
