@@ -33,8 +33,7 @@ class Hold:
         if at != self.at or self.reached.is_set():
             return
         self.reached.set()
-        while not self.released.is_set():
-            await asyncio.sleep(0.02)
+        await asyncio.to_thread(self.released.wait)
 
 
 @dataclass
