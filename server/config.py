@@ -78,8 +78,10 @@ class Settings:
     scheduler_seconds: float = 30.0
     """How often due reminders are looked for."""
     reminder_lease_seconds: float = 300.0
-    """How long a claimed reminder is one scheduler's; a crashed one's reminders are sent by
-    another (or itself, restarted) after this."""
+    """How long a claimed reminder is one scheduler's, from when its mail starts on its way; a
+    crashed one's reminders are sent by another (or itself, restarted) after this. Keep it well
+    above the time one mail can take (the SMTP timeout is 30 s a step), or a slow one goes
+    twice."""
 
     def __post_init__(self) -> None:
         if not 0 < self.port < 65536:
