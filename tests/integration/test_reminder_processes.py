@@ -1,7 +1,7 @@
-"""Reminders across real `greenroom serve` processes: one killed between its claim and the send,
-one killed after the mail server kept the mail but before the row was marked, and two sharing
-one PostgreSQL database. Every reminder arrives, and arrives once (the second case: again, as
-the same mail)."""
+"""Reminders across real `greenroom serve` processes: one killed (SIGKILL) while one mail waits
+for its recipient to be answered and another for its 250 after the mail server kept it, then
+restarted; and two sharing one PostgreSQL database. Every reminder arrives, and once, except
+the mail kept but not answered: that one comes again as the same mail."""
 
 from __future__ import annotations
 
@@ -9,16 +9,19 @@ import asyncio
 import dataclasses
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
+
+import pytest
 
 from server.bench.server import Server, running_server
 from tests.conftest import throwaway_postgres
-from tests.support.smtp import Hold, Inbox, SmtpServer, running_smtp
+from tests.support.smtp import Hold, SmtpServer, running_smtp
 
 LEASE_SECONDS = 5
 WAIT_SECONDS = 20.0
@@ -80,9 +83,14 @@ def recipients(received: list[EmailMessage]) -> Counter[str]:
     return Counter(str(message["To"]) for message in received)
 
 
+def address(n: int) -> str:
+    """The candidate of the `n`th check made, as the mail's To says."""
+    return f"Candidate {n} <candidate-{n}@example.com>"
+
+
 def everyone(count: int) -> Counter[str]:
     """Each candidate of `count` checks, once."""
-    return Counter(f"Candidate {n} <candidate-{n}@example.com>" for n in range(count))
+    return Counter(address(n) for n in range(count))
 
 
 def killed(server: Server) -> None:
@@ -90,18 +98,15 @@ def killed(server: Server) -> None:
     server.process.wait(timeout=10)
 
 
-@contextmanager
-def backlog(
-    directory: Path, smtp: SmtpServer, count: int, database: Mapping[str, str] | None = None
-) -> Iterator[tuple[str, str, list[str]]]:
+def backlog(directory: Path, smtp: SmtpServer, count: int) -> tuple[str, str, list[str]]:
     """`count` checks whose reminders are due and unclaimed, made over the API of a server whose
     scheduler looked once at start-up (nothing was due) and not again: the next server takes
     them all in one claim. Its database URL, the organisation's API key and the checks' ids."""
-    quiet = settings(smtp, GREENROOM_SCHEDULER_SECONDS="3600", **(database or {}))
+    quiet = settings(smtp, GREENROOM_SCHEDULER_SECONDS="3600")
     with running_server(directory, quiet) as server:
         check_ids = [create_check(server, n) for n in range(count)]
         assert states(server, check_ids) == {"pending": count}
-    yield server.database_url, server.api_key, check_ids
+    return server.database_url, server.api_key, check_ids
 
 
 def workdir(tmp_path: Path, name: str) -> Path:
@@ -116,66 +121,93 @@ def as_org(server: Server, api_key: str) -> Server:
     return dataclasses.replace(server, api_key=api_key)
 
 
-def killed_while_held(
-    tmp_path: Path, at: Literal["rcpt", "data"], count: int
-) -> tuple[Inbox, Counter[str], list[dict[str, Any]]]:
-    """Due reminders for `count` checks; a server takes them all, the mail server holds one of
-    them at `at`, the others are sent and marked; the server is killed, another started on the
-    same database. What the mail server received by the kill and in the end (the inbox), and
-    the reminders as the API shows them in the end."""
+@dataclass(frozen=True)
+class AfterAKill:
+    received: list[EmailMessage]
+    """Every mail the mail server kept, from both servers."""
+    by_the_kill: Counter[str]
+    """The recipients of what it had kept when the first server was killed."""
+    reminders: list[dict[str, Any]]
+    """The reminders in the end as the API shows them, in the order the checks were made."""
+
+
+CHECKS_KILLED = 4
+
+
+@pytest.fixture(scope="module")
+def after_a_kill(tmp_path_factory: pytest.TempPathFactory) -> AfterAKill:
+    """Due reminders for a few checks; a server takes them all. The mail server holds one mail
+    before answering its recipient and another one after keeping it, before its 250; the
+    others are sent and marked. Then the server is killed (SIGKILL) and another started on the
+    same database, with the same short lease (5 s)."""
+    tmp_path = tmp_path_factory.mktemp("killed")
     with running_smtp() as smtp:
-        smtp.inbox.hold = Hold(at)
-        with backlog(workdir(tmp_path, "setup"), smtp, count) as (database_url, api_key, check_ids):
-            on_the_database = settings(smtp, GREENROOM_DATABASE_URL=database_url)
-            with running_server(workdir(tmp_path, "first"), on_the_database) as first:
-                first = as_org(first, api_key)
-                wait_until(smtp.inbox.hold.reached.is_set, "a mail held by the SMTP server")
-                wait_until(
-                    lambda: states(first, check_ids) == {"sent": count - 1, "pending": 1},
-                    "all but the held reminder sent",
-                )
-                killed(first)
-                by_the_kill = recipients(smtp.inbox.received)
-            with running_server(workdir(tmp_path, "second"), on_the_database) as second:
-                second = as_org(second, api_key)
-                wait_until(
-                    lambda: states(second, check_ids) == {"sent": count},
-                    "every reminder sent after the restart",
-                )
-                reminders = [the_reminder(second, check_id) for check_id in check_ids]
-        return smtp.inbox, by_the_kill, reminders
+        holds = [Hold("rcpt"), Hold("data")]
+        smtp.inbox.holds = holds
+        database_url, api_key, check_ids = backlog(workdir(tmp_path, "setup"), smtp, CHECKS_KILLED)
+        on_the_database = settings(smtp, GREENROOM_DATABASE_URL=database_url)
+        with running_server(workdir(tmp_path, "first"), on_the_database) as first:
+            first = as_org(first, api_key)
+            wait_until(lambda: all(hold.reached.is_set() for hold in holds), "two mails held")
+            wait_until(
+                lambda: states(first, check_ids) == {"sent": CHECKS_KILLED - 2, "pending": 2},
+                "all but the held reminders sent",
+            )
+            killed(first)
+            by_the_kill = recipients(smtp.inbox.received)
+        with running_server(workdir(tmp_path, "second"), on_the_database) as second:
+            second = as_org(second, api_key)
+            wait_until(
+                lambda: states(second, check_ids) == {"sent": CHECKS_KILLED},
+                "every reminder sent after the restart",
+            )
+            reminders = [the_reminder(second, check_id) for check_id in check_ids]
+        return AfterAKill(list(smtp.inbox.received), by_the_kill, reminders)
 
 
-def test_killed_between_claim_and_send_the_reminder_goes_out_once(tmp_path: Path) -> None:
-    inbox, by_the_kill, reminders = killed_while_held(tmp_path, "rcpt", count=3)
+def held(after: AfterAKill, *, kept: bool) -> int:
+    """The check whose mail was held before its recipient was answered (not `kept` by the
+    kill) or before its 250 (`kept`). Both were claimed twice, by the killed server and, once
+    its lease had lapsed, by the next; every other reminder once."""
+    tries = [reminder["tries"] for reminder in after.reminders]
+    assert sorted(tries) == [1] * (CHECKS_KILLED - 2) + [2, 2]
+    [n] = [
+        n
+        for n, tried in enumerate(tries)
+        if tried == 2 and (address(n) in after.by_the_kill) == kept
+    ]
+    return n
 
-    assert sum(by_the_kill.values()) == 2  # the held one had no recipient yet
-    assert recipients(inbox.received) == everyone(3)
-    assert len({message["Message-ID"] for message in inbox.received}) == 3
-    # The held one was claimed twice: by the killed server, then after its lease lapsed.
-    assert sorted(reminder["tries"] for reminder in reminders) == [1, 1, 2]
-    assert all(reminder["sent_at"] is not None for reminder in reminders)
+
+def test_killed_between_claim_and_send_the_reminder_goes_out_once(
+    after_a_kill: AfterAKill,
+) -> None:
+    n = held(after_a_kill, kept=False)
+    assert recipients(after_a_kill.received)[address(n)] == 1
+    assert after_a_kill.reminders[n]["state"] == "sent"
 
 
 def test_killed_after_the_mail_was_accepted_it_is_sent_again_as_the_same_mail(
-    tmp_path: Path,
+    after_a_kill: AfterAKill,
 ) -> None:
-    inbox, by_the_kill, reminders = killed_while_held(tmp_path, "data", count=3)
-
-    assert sorted(by_the_kill.values()) == [1, 1, 1]  # the held one was kept, not answered
-    copies = recipients(inbox.received)
-    assert set(copies) == set(everyone(3))
-    assert sorted(copies.values()) == [1, 1, 2]
-    [(twice, _)] = [(to, n) for to, n in copies.items() if n == 2]
-    again = [message for message in inbox.received if str(message["To"]) == twice]
+    n = held(after_a_kill, kept=True)
+    again = [message for message in after_a_kill.received if str(message["To"]) == address(n)]
+    assert len(again) == 2
     assert len({message["Message-ID"] for message in again}) == 1
     assert len({message["Date"] for message in again}) == 1
     assert len({part(message, "text/plain") for message in again}) == 1
     assert len({part(message, "text/calendar") for message in again}) == 1
-    # Every reminder has its own Message-ID, and only the retried one came twice.
-    by_id = Counter(message["Message-ID"] for message in inbox.received)
-    assert sorted(by_id.values()) == [1, 1, 2]
-    assert sorted(reminder["tries"] for reminder in reminders) == [1, 1, 2]
+    assert after_a_kill.reminders[n]["state"] == "sent"
+
+
+def test_after_a_kill_no_reminder_is_lost_and_only_the_unanswered_one_came_twice(
+    after_a_kill: AfterAKill,
+) -> None:
+    twice = address(held(after_a_kill, kept=True))
+    assert recipients(after_a_kill.received) == everyone(CHECKS_KILLED) + Counter([twice])
+    by_id = Counter(message["Message-ID"] for message in after_a_kill.received)
+    assert sorted(by_id.values()) == [1] * (CHECKS_KILLED - 1) + [2]
+    assert all(reminder["sent_at"] is not None for reminder in after_a_kill.reminders)
 
 
 def part(message: EmailMessage, content_type: str) -> str:

@@ -20,10 +20,10 @@ from aiosmtpd.smtp import AuthResult
 
 @dataclass
 class Hold:
-    """The first mail to reach `at` waits there unanswered until `released` is set (a dropped
-    connection ends the wait too): `rcpt` before the recipient is answered, so nothing is
-    accepted; `data` after the message is kept in the inbox but before its 250, so the sender
-    cannot know it was."""
+    """The first mail to reach `at` waits there unanswered until `released` is set, or its
+    sender goes away (one mail per hold): `rcpt` before the recipient is answered, so nothing
+    is accepted; `data` after the message is kept in the inbox but before its 250, so the
+    sender cannot know it was."""
 
     at: Literal["rcpt", "data"]
     reached: threading.Event = field(default_factory=threading.Event)
@@ -43,13 +43,13 @@ class Inbox:
     received: list[EmailMessage] = field(default_factory=list)
     refuse_with: str | None = None
     """An SMTP reply such as "451 4.3.0 Try again later" for every RCPT, or None to accept."""
-    hold: Hold | None = None
+    holds: list[Hold] = field(default_factory=list)
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
     ) -> str:
-        if self.hold is not None:
-            await self.hold.stop_at("rcpt")
+        for hold in self.holds:
+            await hold.stop_at("rcpt")
         if self.refuse_with is not None:
             return self.refuse_with
         envelope.rcpt_tos.append(address)
@@ -59,8 +59,8 @@ class Inbox:
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(parsed, EmailMessage)
         self.received.append(parsed)
-        if self.hold is not None:
-            await self.hold.stop_at("data")
+        for hold in self.holds:
+            await hold.stop_at("data")
         return "250 Message accepted"
 
 
@@ -106,8 +106,8 @@ def running_smtp(
     try:
         yield SmtpServer(inbox, port, scheme, login)
     finally:
-        if inbox.hold is not None:
-            inbox.hold.released.set()
+        for hold in inbox.holds:
+            hold.released.set()
         controller.stop()
 
 
