@@ -80,8 +80,10 @@ class Settings:
     webhook_allow_private: bool = False
     """Let webhooks go to http:// and private addresses: for development and tests only."""
     reminder_lease_seconds: float = 300.0
-    """How long a claimed reminder is one scheduler's; a crashed one's reminders are sent by
-    another (or itself, restarted) after this."""
+    """How long a claimed reminder is one scheduler's, from when its mail starts on its way; a
+    crashed one's reminders are sent by another (or itself, restarted) after this. Keep it well
+    above the time one mail can take (the SMTP timeout is 30 s per command), or a slow one goes
+    twice."""
 
     def __post_init__(self) -> None:
         if not 0 < self.port < 65536:

@@ -33,6 +33,7 @@ from server.store.reminders import (
     mark_sent,
     mark_skipped,
     reminders_of,
+    renew_lease,
 )
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,12 @@ class Scheduler:
 
     async def _deliver(self, claimed: Claimed, now: datetime) -> None:
         async with self._sending:
+            # The lease runs from this mail's turn, not from the claim: a batch waits its turns
+            # longer than a lease may last, and one that lapsed meanwhile is another's to send.
+            renewed = await renew_lease(self.engine, claimed, datetime.now(UTC) + self.lease)
+            if renewed is None:
+                return
+            claimed = renewed
             check = await checks.check_by_id(self.engine, claimed.check_id)
             org = None if check is None else await orgs.get_org(self.engine, check.org_id)
             if check is None or org is None:

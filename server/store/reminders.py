@@ -8,6 +8,7 @@ lapses, and the row is taken again.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -146,6 +147,24 @@ async def claim_due(
     async with engine.begin() as conn:
         rows = (await conn.execute(claim)).all()
     return sorted((Claimed(*row) for row in rows), key=lambda claimed: claimed.due_at)
+
+
+async def renew_lease(engine: AsyncEngine, claimed: Claimed, until: datetime) -> Claimed | None:
+    """The claim held on to `until`, or None when it is no longer the row's (it lapsed and was
+    taken again, or the reminder was planned again)."""
+    async with engine.begin() as conn:
+        renewed = await conn.execute(
+            reminders.update()
+            .where(
+                reminders.c.id == claimed.id,
+                reminders.c.state == "pending",
+                reminders.c.lease_until == claimed.lease_until,
+            )
+            .values(lease_until=until)
+            .returning(reminders.c.lease_until)
+        )
+        lease_until = renewed.scalar_one_or_none()
+    return None if lease_until is None else dataclasses.replace(claimed, lease_until=lease_until)
 
 
 async def mark_sent(engine: AsyncEngine, claimed: Claimed, at: datetime) -> bool:

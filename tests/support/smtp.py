@@ -2,18 +2,38 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
 import ssl
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from typing import Any
+from typing import Any, Literal
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
+
+
+@dataclass
+class Hold:
+    """The first mail to reach `at` waits there unanswered until `released` is set, or its
+    sender goes away (one mail per hold): `rcpt` before the recipient is answered, so nothing
+    is accepted; `data` after the message is kept in the inbox but before its 250, so the
+    sender cannot know it was."""
+
+    at: Literal["rcpt", "data"]
+    reached: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
+
+    async def stop_at(self, at: str) -> None:
+        if at != self.at or self.reached.is_set():
+            return
+        self.reached.set()
+        await asyncio.to_thread(self.released.wait)
 
 
 @dataclass
@@ -23,10 +43,13 @@ class Inbox:
     received: list[EmailMessage] = field(default_factory=list)
     refuse_with: str | None = None
     """An SMTP reply such as "451 4.3.0 Try again later" for every RCPT, or None to accept."""
+    holds: list[Hold] = field(default_factory=list)
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
     ) -> str:
+        for hold in self.holds:
+            await hold.stop_at("rcpt")
         if self.refuse_with is not None:
             return self.refuse_with
         envelope.rcpt_tos.append(address)
@@ -36,6 +59,8 @@ class Inbox:
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(parsed, EmailMessage)
         self.received.append(parsed)
+        for hold in self.holds:
+            await hold.stop_at("data")
         return "250 Message accepted"
 
 
@@ -85,6 +110,8 @@ def running_smtp(
     try:
         yield SmtpServer(inbox, port, scheme, login)
     finally:
+        for hold in inbox.holds:
+            hold.released.set()
         controller.stop()
 
 
