@@ -22,9 +22,14 @@ def _distinct(events: list[EventType]) -> list[EventType]:
 class NewWebhook(Body):
     """`POST /api/v1/webhooks`."""
 
-    url: Annotated[str, StringConstraints(max_length=2000, pattern=HTTPS_URL_SHAPE)] = Field(
+    # Room for the longest URL written with JSON escapes, so that it is judged, not cut off.
+    max_bytes = 16 * 1024
+
+    # The shape is checked by the service, after the checks that explain themselves better.
+    url: Annotated[str, StringConstraints(max_length=2000)] = Field(
+        json_schema_extra={"pattern": HTTPS_URL_SHAPE},
         description="https:// and a public address (unless the server allows private ones); "
-        "no fragment"
+        "no fragment",
     )
     events: Annotated[list[EventType], AfterValidator(_distinct)] = Field(
         min_length=1, max_length=3

@@ -97,10 +97,20 @@ class Deliverer:
                     response.headers.get("Retry-After"),
                     f"HTTP {response.status}",
                 )
-        except RefusedAddress:
-            return None, None, "refused: the endpoint resolves to a non-public address"
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            if _caused_by_refusal(exc):
+                return None, None, "refused: the endpoint resolves to a non-public address"
             return None, None, f"{type(exc).__name__}: {exc}"[:300]
+
+
+def _caused_by_refusal(exc: BaseException) -> bool:
+    # aiohttp wraps what its resolver raises in its own connection error.
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, RefusedAddress):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 @contextlib.asynccontextmanager

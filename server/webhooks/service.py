@@ -11,6 +11,7 @@ from server.config import Settings
 from server.errors import InvalidInput, NotFound
 from server.models.org import Organisation
 from server.models.webhook import (
+    HTTPS_URL_SHAPE,
     CreatedWebhook,
     DeliveryPage,
     NewWebhook,
@@ -47,6 +48,8 @@ class WebhookService:
             raise InvalidInput(f"url: {exc}") from None
         if refused_literal(host, allow_private=self.allow_private):
             raise InvalidInput("url: is not a public address")
+        if not re.fullmatch(HTTPS_URL_SHAPE, new.url):
+            raise InvalidInput("url: must be https://host[:port][/path] in plain ASCII")
         try:
             await resolves_publicly(host, allow_private=self.allow_private)
         except RefusedAddress:
@@ -58,7 +61,15 @@ class WebhookService:
         endpoint = await webhooks.create_endpoint(
             self.engine, org.id, new.url, list(new.events), new_secret()
         )
-        return CreatedWebhook(**endpoint.view().model_dump(), secret=endpoint.secret)
+        view = endpoint.view()
+        return CreatedWebhook(
+            id=view.id,
+            url=view.url,
+            events=view.events,
+            created_at=view.created_at,
+            disabled_at=view.disabled_at,
+            secret=endpoint.secret,
+        )
 
     async def index(self, org: Organisation) -> WebhookPage:
         found = await webhooks.endpoints_of(self.engine, org.id)
