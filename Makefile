@@ -9,7 +9,7 @@ JS := tests/js
 JS_STAMP := $(JS)/node_modules/.installed
 export GREENROOM_TEST_POSTGRES_URL ?= postgresql:///test?host=/var/run/postgresql
 
-.PHONY: run test lint install js-deps system-deps postgres clean
+.PHONY: run test lint install js-deps system-deps postgres mailbox clean
 
 run: install
 	$(BIN)/greenroom demo
@@ -74,6 +74,10 @@ postgres:
 	fi
 	@for i in $$(seq 1 30); do pg_isready -q -h /var/run/postgresql && exit 0; sleep 1; done; \
 		echo "PostgreSQL did not come up" >&2; exit 1
+
+# A mail server on 127.0.0.1:8025 that prints every mail it gets (docs/reminders.md).
+mailbox: install
+	$(BIN)/python -m aiosmtpd -n -l 127.0.0.1:8025
 
 clean:
 	rm -rf $(VENV) $(JS)/node_modules *.egg-info .mypy_cache .ruff_cache .pytest_cache test-artifacts

@@ -20,6 +20,7 @@ from server.keys import (
     media_key,
     peers_key,
     settings_key,
+    webhooks_key,
 )
 from server.media.session.peers import running_peers
 from server.media.workers.pool import running_pool
@@ -30,6 +31,8 @@ from server.web.candidate import STATIC_DIR, WIDGET_DIR, candidate_app
 from server.web.dashboard import add_recruiter_pages
 from server.web.errors import json_errors, security_headers
 from server.web.health import healthz
+from server.webhooks.deliverer import running_deliverer
+from server.webhooks.service import WebhookService
 
 MAX_BODY_BYTES = 256 * 1024
 """aiohttp's own cap on any body; each route's model has a smaller one."""
@@ -66,9 +69,12 @@ async def media_workers(app: web.Application) -> AsyncIterator[None]:
 async def services(app: web.Application) -> AsyncIterator[None]:
     app[checks_key] = CheckService(app[engine_key], app[media_key], app[settings_key])
     app[accounts_key] = AccountService(app[engine_key])
+    app[webhooks_key] = WebhookService(app[engine_key], app[settings_key])
+    engine, settings = app[engine_key], app[settings_key]
     async with (
-        running_feed(app[engine_key]) as feed,
-        running_scheduler(app[engine_key], app[settings_key]),
+        running_feed(engine) as feed,
+        running_scheduler(engine, settings),
+        running_deliverer(engine, settings),
     ):
         app[feed_key] = feed
         yield

@@ -1,4 +1,4 @@
-"""`greenroom serve | migrate | demo | org create | user create | bench media | bench dashboard`."""
+"""The `greenroom` command: serve, migrate, demo, org, apikey, user and bench."""
 
 from __future__ import annotations
 
@@ -22,11 +22,23 @@ from server.demo import seed_demo
 from server.errors import GreenroomError
 from server.logs import AccessLogger, configure_logging
 from server.models.base import describe
+from server.models.check import Candidate
 from server.models.user import NewUser, Role
+from server.notify.offsets import InvalidOffsets, offset_text, parse_offsets
 from server.store.db import create_engine, current_revision, migrate
-from server.store.orgs import InvalidOrigin, create_api_key, create_org, get_org, parse_origin
+from server.store.orgs import (
+    InvalidOrigin,
+    api_keys_of,
+    create_api_key,
+    create_org,
+    get_org,
+    new_api_key_for,
+    parse_origin,
+    revoke_api_key,
+    set_reminder_settings,
+)
 
-HEAD_REVISION = "0008"
+HEAD_REVISION = "0010"
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +74,32 @@ def parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="an origin allowed to embed the check (repeatable)",
     )
+    mail = org.add_parser(
+        "reminders", parents=[common], help="the organisation's reminder lead times and reply-to"
+    )
+    mail.add_argument("org_id", metavar="ORG_ID")
+    mail.add_argument(
+        "--offsets",
+        metavar="LIST",
+        help="lead times such as 24h,1h,15m (5m-30d each), or 'default' for the server's",
+    )
+    mail.add_argument(
+        "--reply-to",
+        metavar="ADDRESS",
+        help="where candidates' replies go (a recruiter's or team's address), or 'none'",
+    )
+    keys = commands.add_parser("apikey", help="an organisation's API keys").add_subparsers(
+        dest="action", required=True
+    )
+    for action, text in (
+        ("create", "make a key (printed once)"),
+        ("list", "every key, when it was last used, and whether it is revoked"),
+        ("revoke", "refuse the key from the next request on"),
+    ):
+        command = keys.add_parser(action, parents=[common], help=text)
+        command.add_argument("--org", required=True, metavar="ORG_ID")
+        if action == "revoke":
+            command.add_argument("key_id", metavar="KEY_ID")
     user = commands.add_parser("user", help="recruiters' accounts").add_subparsers(
         dest="action", required=True
     )
@@ -236,10 +274,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         asyncio.run(_migrate(settings))
         print("database is up to date")
         return 0
+    if args.command == "org" and args.action == "reminders":
+        return asyncio.run(_org_reminders(settings, args))
     if args.command == "org":
         return asyncio.run(_create_org(settings, args.name, args.origin))
     if args.command == "user":
         return asyncio.run(_create_user(settings, args))
+    if args.command == "apikey":
+        return asyncio.run(_api_keys(settings, args))
     if args.command == "demo":
         asyncio.run(_demo(settings))
     elif not asyncio.run(_schema_current(settings)):
@@ -320,6 +362,81 @@ async def _create_org(settings: Settings, name: str, origins: list[str]) -> int:
     return 0
 
 
+async def _api_keys(settings: Settings, args: argparse.Namespace) -> int:
+    engine = create_engine(settings.database_url)
+    try:
+        if await get_org(engine, args.org) is None:
+            print(f"greenroom: no organisation {args.org[:40]!r}", file=sys.stderr)
+            return 1
+        if args.action == "create":
+            key_id, key = await new_api_key_for(engine, args.org)
+            print(json.dumps({"id": key_id, "api_key": key}))
+        elif args.action == "list":
+            listed = [
+                {
+                    "id": key.id,
+                    "created_at": key.created_at.isoformat(),
+                    "last_used_at": key.last_used_at and key.last_used_at.isoformat(),
+                    "revoked_at": key.revoked_at and key.revoked_at.isoformat(),
+                }
+                for key in await api_keys_of(engine, args.org)
+            ]
+            print(json.dumps({"items": listed}))
+        elif not await revoke_api_key(engine, args.org, args.key_id):
+            print(f"greenroom: no key {args.key_id[:40]!r} in this organisation", file=sys.stderr)
+            return 1
+        else:
+            print(json.dumps({"id": args.key_id, "revoked": True}))
+    finally:
+        await engine.dispose()
+    return 0
+
+
+async def _org_reminders(settings: Settings, args: argparse.Namespace) -> int:
+    """Changes what is given, keeps the rest, and prints the settings as they now are."""
+    engine = create_engine(settings.database_url)
+    try:
+        org = await get_org(engine, args.org_id)
+        if org is None:
+            print(f"greenroom: no organisation {args.org_id[:40]!r}", file=sys.stderr)
+            return 1
+        offsets, reply_to = org.reminder_offsets, org.reply_to
+        try:
+            if args.offsets is not None:
+                offsets = _offsets_setting(args.offsets)
+            if args.reply_to is not None:
+                reply_to = _reply_to_setting(args.reply_to)
+        except ValueError as exc:
+            print(f"greenroom: {exc}", file=sys.stderr)
+            return 2
+        await set_reminder_settings(engine, org.id, offsets=offsets, reply_to=reply_to)
+    finally:
+        await engine.dispose()
+    print(json.dumps({"org_id": org.id, "offsets": offsets, "reply_to": reply_to}))
+    return 0
+
+
+def _offsets_setting(text: str) -> str | None:
+    if text == "default":
+        return None
+    try:
+        parsed = parse_offsets(tuple(text.split(",")))
+    except InvalidOffsets as exc:
+        raise ValueError(str(exc)) from None
+    if not parsed:
+        raise ValueError("give at least one lead time, or 'default'")
+    return ",".join(offset_text(offset) for offset in parsed)
+
+
+def _reply_to_setting(text: str) -> str | None:
+    if text == "none":
+        return None
+    try:
+        return Candidate(name="-", email=text).email
+    except ValidationError:
+        raise ValueError(f"{text[:60]!r} is not an e-mail address") from None
+
+
 async def _create_user(settings: Settings, args: argparse.Namespace) -> int:
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -361,10 +478,16 @@ async def _demo(settings: Settings) -> None:
     engine = create_engine(settings.database_url)
     try:
         await migrate(engine)
-        demo = await seed_demo(engine, settings.base_url)
+        offsets = parse_offsets(settings.reminder_offsets) if settings.reminders_on else ()
+        demo = await seed_demo(engine, settings.base_url, offsets)
     finally:
         await engine.dispose()
     base = settings.base_url
+    reminders = (
+        f"the demo check's reminder goes to {demo.check.candidate_email} now"
+        if settings.reminders_on
+        else "off (set GREENROOM_SMTP_URL and GREENROOM_MAIL_FROM to send them)"
+    )
     print(
         "\nGreenroom demo is starting.\n"
         f"  Candidate check page: {base}/c/{demo.check.token}\n"
@@ -372,6 +495,7 @@ async def _demo(settings: Settings) -> None:
         f"  Recruiter dashboard:   {base}/login\n"
         f"    e-mail {demo.recruiter_email}, password (shown once): {demo.recruiter_password}\n"
         f"  Check via the API:     curl -H 'Authorization: Bearer {demo.api_key}' "
-        f"{base}/api/v1/checks/{demo.check.id}\n",
+        f"{base}/api/v1/checks/{demo.check.id}\n"
+        f"  Reminders:             {reminders}\n",
         flush=True,
     )

@@ -77,9 +77,13 @@ class Settings:
     """How long before the interview reminders go out (each from 5m to 30d)."""
     scheduler_seconds: float = 30.0
     """How often due reminders are looked for."""
+    webhook_allow_private: bool = False
+    """Let webhooks go to http:// and private addresses: for development and tests only."""
     reminder_lease_seconds: float = 300.0
-    """How long a claimed reminder is one scheduler's; a crashed one's reminders are sent by
-    another (or itself, restarted) after this."""
+    """How long a claimed reminder is one scheduler's, from when its mail starts on its way; a
+    crashed one's reminders are sent by another (or itself, restarted) after this. Keep it well
+    above the time one mail can take (the SMTP timeout is 30 s per command), or a slow one goes
+    twice."""
 
     def __post_init__(self) -> None:
         if not 0 < self.port < 65536:
@@ -201,6 +205,10 @@ def _parse(name: str, type_name: object, raw: str) -> Any:
             return int(raw)
         if type_name == "float":
             return float(raw)
+        if type_name == "bool":
+            if raw.strip().lower() not in ("0", "1", "true", "false", ""):
+                raise ValueError("must be 1 or 0")
+            return raw.strip().lower() in ("1", "true")
         if type_name == "tuple[str, ...]":
             return tuple(part.strip() for part in raw.split(",") if part.strip())
     except ValueError as exc:

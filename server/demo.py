@@ -33,8 +33,11 @@ class Demo:
     recruiter_password: str
 
 
-async def seed_demo(engine: AsyncEngine, base_url: str) -> Demo:
-    """Reuse the demo organisation if it exists; a fresh API key and check on every run."""
+async def seed_demo(
+    engine: AsyncEngine, base_url: str, reminders: tuple[timedelta, ...] = ()
+) -> Demo:
+    """Reuse the demo organisation if it exists; a fresh API key and check on every run. The
+    check starts within the hour, so its last reminder is due at once."""
     async with engine.connect() as conn:
         org_id = (
             await conn.execute(
@@ -59,6 +62,7 @@ async def seed_demo(engine: AsyncEngine, base_url: str) -> Demo:
             interviewers=["Sam Recruiter", "Kim Engineer"],
             join_url="https://meet.example.com/backend-engineer",
         ),
+        reminders=reminders,
     )
     password = secrets.token_urlsafe(12)
     await _demo_recruiter(engine, org_id, password)

@@ -13,6 +13,7 @@ from server.checks.service import CheckService
 from server.config import Settings
 from server.media.service import MediaService
 from server.media.session.peers import Peers
+from server.webhooks.service import WebhookService
 
 settings_key = web.AppKey("settings", Settings)
 engine_key = web.AppKey("engine", AsyncEngine)
@@ -22,6 +23,8 @@ peers_key = web.AppKey("peers", Peers)
 """This process's sessions; absent when media runs in workers."""
 checks_key = web.AppKey("checks", CheckService)
 """The service layer."""
+webhooks_key = web.AppKey("webhooks", WebhookService)
+"""Vendors' webhook endpoints."""
 accounts_key = web.AppKey("accounts", AccountService)
 """Recruiters' accounts and sessions."""
 feed_key = web.AppKey("feed", ChangeFeed)

@@ -6,6 +6,7 @@ import os
 import uuid
 import weakref
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -89,22 +90,31 @@ POSTGRES_URL = os.environ.get(
 )
 
 
+@asynccontextmanager
+async def throwaway_postgres() -> AsyncIterator[str]:
+    """The URL of an empty PostgreSQL database, dropped on the way out (connections and all)."""
+    name = f"greenroom_{uuid.uuid4().hex[:12]}"
+    admin = create_async_engine(async_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            await conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+        finally:
+            async with admin.connect() as conn:
+                await conn.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    finally:
+        await admin.dispose()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def any_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
     """An empty database of each kind; PostgreSQL gets a throwaway database per test."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'store.db'}"
         return
-    name = f"greenroom_{uuid.uuid4().hex[:12]}"
-    admin = create_async_engine(async_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        async with admin.connect() as conn:
-            await conn.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        await admin.dispose()
+    async with throwaway_postgres() as url:
+        yield url
 
 
 @pytest.fixture

@@ -28,6 +28,7 @@ from server.models.check import (
 )
 from server.models.fallback import LocalCheck
 from server.models.feedback import Feedback, FeedbackAnswer
+from server.models.listing import AttemptPage, CheckListQuery, CheckPage, encode_cursor
 from server.models.offer import AnswerBody, OfferBody
 from server.models.org import Organisation
 from server.models.reminder import Reminders, ReminderView
@@ -149,6 +150,42 @@ class CheckService:
         await checks.cancel_check(self.engine, org.id, check.id, notify=self.settings.reminders_on)
         await self.media.close_check(check.id)
         return await self.read(org, check.id)
+
+    async def page(self, org: Organisation, query: CheckListQuery) -> CheckPage:
+        found = await checks.list_checks(
+            self.engine,
+            org.id,
+            status=query.status,
+            starts_after=query.starts_after,
+            starts_before=query.starts_before,
+            after=query.after(),
+            limit=query.limit + 1,
+        )
+        page = found[: query.limit]
+        ids = [check.id for check in page]
+        async with self.engine.connect() as conn:
+            results = await board.latest_results(conn, ids)
+        answers = await feedback.latest_feedbacks(self.engine, ids)
+        mail = await reminders.reminders_for(self.engine, ids)
+        last = page[-1] if len(found) > query.limit else None
+        return CheckPage(
+            items=[
+                self._view(check, results.get(check.id), answers.get(check.id), mail[check.id])
+                for check in page
+            ],
+            next_cursor=None if last is None else encode_cursor(last.starts_at, last.id),
+        )
+
+    async def attempts(self, org: Organisation, check_id: str) -> AttemptPage:
+        records = await self.history(org, check_id)
+        return AttemptPage(items=[record.result for record in records])
+
+    async def erase(self, org: Organisation, check_id: str) -> None:
+        """The candidate's personal data, results, feedback and reminders are deleted, and a
+        running session for the check is closed; from then on the check is not found."""
+        check = await self._own(org, check_id)
+        await checks.erase_check(self.engine, org.id, check.id)
+        await self.media.close_check(check.id)
 
     async def board(self, org: Organisation, query: BoardQuery, now: datetime) -> list[BoardRow]:
         return await board.board_rows(self.engine, org.id, query, now)

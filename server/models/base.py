@@ -10,6 +10,7 @@ from pydantic import (
     AwareDatetime,
     BaseModel,
     ConfigDict,
+    Field,
     PlainSerializer,
     SerializerFunctionWrapHandler,
     StringConstraints,
@@ -56,10 +57,13 @@ def _printable(value: str) -> str:
 
 
 MAX_LINE_CHARS = 200
+# What the JSON Schema can say of a line: printable, and not only spaces.
+LINE_SHAPE = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
 Line = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_LINE_CHARS),
     AfterValidator(_printable),
+    Field(json_schema_extra={"pattern": LINE_SHAPE}),
 ]
 """One line of a person's text (a name, a title, an agenda item): trimmed, not empty, printable."""
 

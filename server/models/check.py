@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, ValidationError
 
@@ -21,7 +21,9 @@ from server.models.result import Overall, Result
 LOCALES = ("en", "sv")
 Locale = Literal["en", "sv"]
 # Deliberately simple: one @, no spaces, a dot in the domain. Delivery is the real test.
-EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]{1,64}@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
+# What the JSON Schema can say of a web URL; the validator below has the last word.
+WEB_URL_SHAPE = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?([/?#][!-~]*)?$"
 INVISIBLE = re.compile(r"[\s\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
@@ -77,15 +79,22 @@ Email = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=254),
     AfterValidator(_email),
+    Field(json_schema_extra={"pattern": EMAIL.pattern}),
 ]
 TimeZone = Annotated[
     str,
     StringConstraints(max_length=64),
     AfterValidator(_time_zone),
     BeforeValidator(_utc_by_default),
+    Field(json_schema_extra={"enum": sorted(available_timezones())}),
 ]
 """An IANA time zone name; null means UTC."""
-WebUrl = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_web_url)]
+WebUrl = Annotated[
+    str,
+    StringConstraints(max_length=2000),
+    AfterValidator(_web_url),
+    Field(json_schema_extra={"pattern": WEB_URL_SHAPE}),
+]
 StartsAt = Annotated[Timestamp, AfterValidator(_utc)]
 
 

@@ -32,7 +32,11 @@ class ReminderView(Contract):
     due_at: Timestamp | None
     sent_at: Timestamp | None
     tries: int
-    last_error: str | None = Field(description="The mail server's answer when it was not sent")
+    last_error: str | None = Field(
+        description="Why it was not sent: the mail server's answer when it failed; when skipped, "
+        "one of window_passed, later_reminder_due, interview_started, interview_cancelled, "
+        "offset_removed"
+    )
 
 
 class Reminders(Contract):

@@ -36,6 +36,16 @@ def due_times(starts_at: datetime, offsets: tuple[timedelta, ...], now: datetime
     ]
 
 
+SKIPPED_BECAUSE = (
+    "window_passed",
+    "later_reminder_due",
+    "interview_started",
+    "interview_cancelled",
+    "offset_removed",
+)
+"""Why a reminder was not sent, as its row keeps it."""
+
+
 @dataclass(frozen=True)
 class Planned:
     """Another reminder of the same check, as the scheduler sees it."""
@@ -54,15 +64,16 @@ def why_not_send(
     others: list[Planned],
     now: datetime,
 ) -> str | None:
-    """Why a due mail is not to be sent after all, or None to send it. Checked when it is
+    """Why a due mail is not to be sent after all (a code from `SKIPPED_BECAUSE`), or None to
+    send it. Checked when it is
     taken, because the interview may have moved, started or been cancelled since it was due,
     and a server that was down may find several reminders of one check due at once."""
     if now >= starts_at:
-        return "the interview had started"
+        return "interview_started"
     if cancellation:
         return None
     if cancelled:
-        return "the interview was cancelled"
+        return "interview_cancelled"
     if any(
         other.state == "pending"
         and other.offset < offset
@@ -70,7 +81,7 @@ def why_not_send(
         and other.at <= now
         for other in others
     ):
-        return "a later reminder was due as well"
+        return "later_reminder_due"
     return None
 
 

@@ -35,7 +35,8 @@ from server.store.reminders import (
     mark_failed,
     mark_sent,
     mark_skipped,
-    reminders_by_check,
+    reminders_for,
+    renew_lease,
 )
 
 log = logging.getLogger(__name__)
@@ -98,7 +99,7 @@ class Scheduler:
             org = await get_org(self.engine, org_id)
             if org is not None:
                 orgs[org_id] = org
-        return _Taken(found, orgs, await reminders_by_check(self.engine, list(found)))
+        return _Taken(found, orgs, await reminders_for(self.engine, list(found)))
 
     async def _send_from(self, queue: deque[Claimed], taken: _Taken, now: datetime) -> None:
         async with self._sending, self.mailer.connection() as connection:
@@ -108,6 +109,14 @@ class Scheduler:
     async def _deliver(
         self, claimed: Claimed, taken: _Taken, connection: Connection, now: datetime
     ) -> None:
+        # The lease runs from this mail's turn, not from the claim: a batch waits its turns
+        # longer than a lease may last, and one that lapsed meanwhile is another's to send. A
+        # reminder planned again or dropped since the claim (the interview moved, was cancelled
+        # or erased) has lost its lease too, so what was read at the claim still holds for it.
+        renewed = await renew_lease(self.engine, claimed, datetime.now(UTC) + self.lease)
+        if renewed is None:
+            return
+        claimed = renewed
         check = taken.checks.get(claimed.check_id)
         org = None if check is None else taken.orgs.get(check.org_id)
         if check is None or org is None:

@@ -60,8 +60,9 @@ class SmtpSettings:
 
 
 class SendFailed(Exception):
-    """The server did not take the mail. Temporary (4xx, or no answer): try again later;
-    permanent (5xx, e.g. a bad address): the error is kept and the mail is not retried."""
+    """The server did not take the mail. Temporary (4xx, no answer, or our login refused): try
+    again later; permanent (5xx, e.g. a bad address): the error is kept and the mail is not
+    retried."""
 
     def __init__(self, temporary: bool, reason: str) -> None:
         super().__init__(reason)
@@ -170,6 +171,9 @@ def _failure(exc: BaseException) -> SendFailed:
         codes = [refused.code for refused in exc.recipients]
         reasons = "; ".join(f"{r.code} {r.message}" for r in exc.recipients)
         return SendFailed(all(400 <= code < 500 for code in codes), reasons)
+    if isinstance(exc, aiosmtplib.SMTPAuthenticationError):
+        # Our settings, not the candidate's address: once they are fixed, the mail can go.
+        return SendFailed(True, f"login refused: {exc.code} {exc.message}")
     if isinstance(exc, aiosmtplib.SMTPResponseException):
         return SendFailed(400 <= exc.code < 500, f"{exc.code} {exc.message}")
     return SendFailed(True, f"{type(exc).__name__}: {exc}")

@@ -13,6 +13,7 @@ from server.models.result import Result
 from server.store.checks import check_from_row, set_status
 from server.store.events import check_changed
 from server.store.schema import STATUS_COLUMNS, attempt_reasons, attempts, checks
+from server.store.webhooks import check_event
 
 
 async def record_attempt(engine: AsyncEngine, result: Result) -> None:
@@ -59,6 +60,7 @@ async def record_attempt(engine: AsyncEngine, result: Result) -> None:
             )
         )
         await set_status(conn, result.check_id, CheckStatus(result.overall.value))
+        await check_event(conn, result.check_id, "check.completed", result)
 
 
 async def settle_status(engine: AsyncEngine, check_id: str) -> None:

@@ -97,7 +97,7 @@ async def board_rows(
     select = select.order_by(checks.c.starts_at, checks.c.id).limit(query.limit)
     async with engine.connect() as conn:
         found = [check_from_row(row) for row in (await conn.execute(select)).mappings()]
-        latest = await _latest_results(conn, [check.id for check in found])
+        latest = await latest_results(conn, [check.id for check in found])
     return [BoardRow(check, latest.get(check.id)) for check in found]
 
 
@@ -115,11 +115,12 @@ async def board_row(engine: AsyncEngine, org_id: str, check_id: str) -> BoardRow
         if row is None:
             return None
         check = check_from_row(row)
-        latest = await _latest_results(conn, [check.id])
+        latest = await latest_results(conn, [check.id])
     return BoardRow(check, latest.get(check.id))
 
 
-async def _latest_results(conn: Any, check_ids: list[str]) -> dict[str, Result]:
+async def latest_results(conn: Any, check_ids: list[str]) -> dict[str, Result]:
+    """Each check's latest result, in one statement on the caller's connection."""
     if not check_ids:
         return {}
     ranked = (

@@ -15,6 +15,7 @@ from server.models.check import Check, CheckStatus, NewCheck
 from server.store.events import check_changed
 from server.store.reminders import cancel_reminders, plan_reminders
 from server.store.schema import checks
+from server.store.webhooks import check_event
 
 # A candidate may come back shortly after the interview (e.g. to re-join a dropped call).
 TOKEN_GRACE = timedelta(hours=12)
@@ -129,6 +130,7 @@ async def mark_in_progress(
             )
         if updated.rowcount:
             await check_changed(conn, check_id)
+        await check_event(conn, check_id, "check.started")
 
 
 Updated = Literal["updated", "changed", "gone"]
@@ -206,6 +208,7 @@ async def cancel_check(
             return found is not None
         await cancel_reminders(conn, check_id, now, notify=notify and starts_at > now)
         await check_changed(conn, check_id)
+        await check_event(conn, check_id, "check.cancelled")
     return True
 
 
@@ -223,3 +226,40 @@ def _details(new: NewCheck) -> dict[str, Any]:
         "locale": new.locale,
         "updated_at": datetime.now(UTC),
     }
+
+
+async def list_checks(
+    engine: AsyncEngine,
+    org_id: str,
+    *,
+    status: CheckStatus | None,
+    starts_after: datetime | None,
+    starts_before: datetime | None,
+    after: tuple[datetime, str] | None,
+    limit: int,
+) -> list[Check]:
+    """The organisation's checks, the newest interview first, from after the keyset `after`."""
+    query = sa.select(checks).where(checks.c.org_id == org_id)
+    if status is not None:
+        query = query.where(checks.c.status == status.value)
+    if starts_after is not None:
+        query = query.where(checks.c.starts_at >= starts_after)
+    if starts_before is not None:
+        query = query.where(checks.c.starts_at < starts_before)
+    if after is not None:
+        query = query.where(sa.tuple_(checks.c.starts_at, checks.c.id) < sa.tuple_(*after))
+    query = query.order_by(checks.c.starts_at.desc(), checks.c.id.desc()).limit(limit)
+    async with engine.connect() as conn:
+        rows = (await conn.execute(query)).mappings().all()
+    return [check_from_row(row) for row in rows]
+
+
+async def erase_check(engine: AsyncEngine, org_id: str, check_id: str) -> bool:
+    """The check and everything about its candidate: attempts, results, feedback, reminders and
+    its change events go with it (foreign keys with ON DELETE CASCADE). False if there is no
+    such check of this organisation."""
+    async with engine.begin() as conn:
+        deleted = await conn.execute(
+            checks.delete().where(checks.c.id == check_id, checks.c.org_id == org_id)
+        )
+    return bool(deleted.rowcount)

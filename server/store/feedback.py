@@ -43,3 +43,34 @@ async def latest_feedback(engine: AsyncEngine, check_id: str) -> Feedback | None
     if row is None:
         return None
     return Feedback(attempt_id=row[0], ease=row[1], comment=row[2], at=row[3])
+
+
+async def latest_feedbacks(engine: AsyncEngine, check_ids: list[str]) -> dict[str, Feedback]:
+    """`latest_feedback` for many checks in one statement."""
+    if not check_ids:
+        return {}
+    ranked = (
+        sa.select(
+            attempts.c.check_id,
+            attempts.c.id,
+            attempts.c.feedback_ease,
+            attempts.c.feedback_comment,
+            attempts.c.feedback_at,
+            sa.func.row_number()
+            .over(partition_by=attempts.c.check_id, order_by=attempts.c.feedback_at.desc())
+            .label("rank"),
+        )
+        .where(attempts.c.check_id.in_(check_ids), attempts.c.feedback_at.is_not(None))
+        .subquery()
+    )
+    async with engine.connect() as conn:
+        rows = await conn.execute(sa.select(ranked).where(ranked.c.rank == 1))
+        return {
+            row.check_id: Feedback(
+                attempt_id=row.id,
+                ease=row.feedback_ease,
+                comment=row.feedback_comment,
+                at=row.feedback_at,
+            )
+            for row in rows
+        }

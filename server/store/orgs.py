@@ -5,7 +5,8 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.engine import RowMapping
@@ -24,6 +25,7 @@ ORIGIN_SHAPE = re.compile(
 )
 DNS_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 DEFAULT_PORTS = {"http": 80, "https": 443}
+LAST_USED_EVERY = timedelta(minutes=1)
 
 
 class InvalidOrigin(ValueError):
@@ -102,14 +104,51 @@ async def set_reminder_settings(
 
 async def create_api_key(engine: AsyncEngine, org_id: str) -> str:
     """Make a key for the organisation; the plain key is returned once and only its hash is kept."""
-    key = new_api_key()
+    return (await new_api_key_for(engine, org_id))[1]
+
+
+async def new_api_key_for(engine: AsyncEngine, org_id: str) -> tuple[str, str]:
+    """(key id, plain key): the plain key is returned once and only its hash is kept."""
+    key, key_id = new_api_key(), new_id()
     async with engine.begin() as conn:
         await conn.execute(
             api_keys.insert().values(
-                id=new_id(), org_id=org_id, key_hash=hash_api_key(key), created_at=datetime.now(UTC)
+                id=key_id, org_id=org_id, key_hash=hash_api_key(key), created_at=datetime.now(UTC)
             )
         )
-    return key
+    return key_id, key
+
+
+@dataclass(frozen=True)
+class ApiKeyInfo:
+    id: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+async def api_keys_of(engine: AsyncEngine, org_id: str) -> list[ApiKeyInfo]:
+    query = (
+        sa.select(
+            api_keys.c.id, api_keys.c.created_at, api_keys.c.last_used_at, api_keys.c.revoked_at
+        )
+        .where(api_keys.c.org_id == org_id)
+        .order_by(api_keys.c.created_at)
+    )
+    async with engine.connect() as conn:
+        return [ApiKeyInfo(*row) for row in await conn.execute(query)]
+
+
+async def revoke_api_key(engine: AsyncEngine, org_id: str, key_id: str) -> bool:
+    """Refused from the next request on; False if the organisation has no such key. Revoking
+    twice keeps the first time."""
+    async with engine.begin() as conn:
+        found = await conn.execute(
+            api_keys.update()
+            .where(api_keys.c.id == key_id, api_keys.c.org_id == org_id)
+            .values(revoked_at=sa.func.coalesce(api_keys.c.revoked_at, datetime.now(UTC)))
+        )
+    return bool(found.rowcount)
 
 
 async def get_org(engine: AsyncEngine, org_id: str) -> Organisation | None:
@@ -120,14 +159,23 @@ async def get_org(engine: AsyncEngine, org_id: str) -> Organisation | None:
 
 
 async def org_for_api_key(engine: AsyncEngine, key: str) -> Organisation | None:
+    """The organisation of a key that is not revoked; its use is noted (at most once a minute)."""
+    now = datetime.now(UTC)
     query = (
-        sa.select(organisations)
+        sa.select(organisations, api_keys.c.id.label("key_id"), api_keys.c.last_used_at)
         .join(api_keys, api_keys.c.org_id == organisations.c.id)
         .where(api_keys.c.key_hash == hash_api_key(key), api_keys.c.revoked_at.is_(None))
     )
     async with engine.connect() as conn:
         row = (await conn.execute(query)).mappings().first()
-    return None if row is None else _from_row(row)
+    if row is None:
+        return None
+    if row["last_used_at"] is None or row["last_used_at"] < now - LAST_USED_EVERY:
+        async with engine.begin() as conn:
+            await conn.execute(
+                api_keys.update().where(api_keys.c.id == row["key_id"]).values(last_used_at=now)
+            )
+    return _from_row(row)
 
 
 def _from_row(row: RowMapping) -> Organisation:

@@ -8,7 +8,7 @@ lapses, and the row is taken again.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,6 +23,11 @@ from server.notify.plan import due_times
 from server.store.schema import reminders
 
 MAX_ERROR_CHARS = 500
+VIEW_COLUMNS = [
+    reminders.c[name]
+    for name in ("kind", "offset_minutes", "state", "due_at", "sent_at", "tries", "last_error")
+]
+"""What the API and the dashboard show of a reminder."""
 
 
 @dataclass(frozen=True)
@@ -53,17 +58,16 @@ async def plan_reminders(
             reminders.c.state == "pending",
             reminders.c.offset_minutes.not_in(minutes),
         )
-        .values(state="skipped", lease_until=None)
+        .values(state="skipped", lease_until=None, last_error="offset_removed")
     )
     upsert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     for due in due_times(starts_at, offsets, now):
-        state = "skipped" if due.at is None else "pending"
         values = {
-            "state": state,
+            "state": "pending" if due.at else "skipped",
             "due_at": due.at,
             "lease_until": None,
             "tries": 0,
-            "last_error": None,
+            "last_error": None if due.at else "window_passed",
         }
         statement = upsert(reminders).values(
             id=new_id(),
@@ -85,7 +89,7 @@ async def cancel_reminders(conn: Any, check_id: str, now: datetime, *, notify: b
     await conn.execute(
         reminders.update()
         .where(reminders.c.check_id == check_id, reminders.c.state == "pending")
-        .values(state="skipped", lease_until=None)
+        .values(state="skipped", lease_until=None, last_error="interview_cancelled")
     )
     if notify:
         await conn.execute(
@@ -103,38 +107,13 @@ async def cancel_reminders(conn: Any, check_id: str, now: datetime, *, notify: b
 
 async def reminders_of(engine: AsyncEngine, check_id: str) -> list[ReminderView]:
     """The check's reminders, the earliest first, then its cancellation."""
-    return (await reminders_by_check(engine, [check_id])).get(check_id, [])
-
-
-async def reminders_by_check(
-    engine: AsyncEngine, check_ids: Collection[str]
-) -> dict[str, list[ReminderView]]:
-    """Each check's reminders as `reminders_of` gives them, in one query for all; a check
-    without reminders is left out."""
-    if not check_ids:
-        return {}
     query = (
-        sa.select(
-            reminders.c.check_id,
-            reminders.c.kind,
-            reminders.c.offset_minutes,
-            reminders.c.state,
-            reminders.c.due_at,
-            reminders.c.sent_at,
-            reminders.c.tries,
-            reminders.c.last_error,
-        )
-        .where(reminders.c.check_id.in_(list(check_ids)))
+        sa.select(*VIEW_COLUMNS)
+        .where(reminders.c.check_id == check_id)
         .order_by(reminders.c.kind.desc(), reminders.c.offset_minutes.desc())
     )
-    found: dict[str, list[ReminderView]] = {}
     async with engine.connect() as conn:
-        for row in (await conn.execute(query)).mappings():
-            values = dict(row)
-            found.setdefault(values.pop("check_id"), []).append(
-                ReminderView.model_validate(values, strict=False)
-            )
-    return found
+        return [_view(dict(row)) for row in (await conn.execute(query)).mappings()]
 
 
 async def claim_due(
@@ -170,14 +149,31 @@ async def claim_due(
     return sorted((Claimed(*row) for row in rows), key=lambda claimed: claimed.due_at)
 
 
+async def renew_lease(engine: AsyncEngine, claimed: Claimed, until: datetime) -> Claimed | None:
+    """The claim held on to `until`, or None when it is no longer the row's (it lapsed and was
+    taken again, or the reminder was planned again)."""
+    async with engine.begin() as conn:
+        renewed = await conn.execute(
+            reminders.update()
+            .where(
+                reminders.c.id == claimed.id,
+                reminders.c.state == "pending",
+                reminders.c.lease_until == claimed.lease_until,
+            )
+            .values(lease_until=until)
+            .returning(reminders.c.lease_until)
+        )
+        lease_until = renewed.scalar_one_or_none()
+    return None if lease_until is None else dataclasses.replace(claimed, lease_until=lease_until)
+
+
 async def mark_sent(engine: AsyncEngine, claimed: Claimed, at: datetime) -> bool:
     return await _mark(engine, claimed, state="sent", sent_at=at, last_error=None)
 
 
 async def mark_skipped(engine: AsyncEngine, claimed: Claimed, why: str) -> bool:
-    """Not sent, and not to be: the interview started, was cancelled, or a later reminder is
-    due as well."""
-    return await _mark(engine, claimed, state="skipped", last_error=why[:MAX_ERROR_CHARS])
+    """Not sent, and not to be, for a reason in `notify.plan.SKIPPED_BECAUSE`."""
+    return await _mark(engine, claimed, state="skipped", last_error=why)
 
 
 async def mark_failed(
@@ -203,3 +199,25 @@ async def _mark(engine: AsyncEngine, claimed: Claimed, **values: Any) -> bool:
             .values(lease_until=None, **values)
         )
     return bool(updated.rowcount)
+
+
+async def reminders_for(engine: AsyncEngine, check_ids: list[str]) -> dict[str, list[ReminderView]]:
+    """`reminders_of` for many checks in one statement."""
+    found: dict[str, list[ReminderView]] = {check_id: [] for check_id in check_ids}
+    if not check_ids:
+        return found
+    query = (
+        sa.select(reminders.c.check_id, *VIEW_COLUMNS)
+        .where(reminders.c.check_id.in_(check_ids))
+        .order_by(reminders.c.kind.desc(), reminders.c.offset_minutes.desc())
+    )
+    async with engine.connect() as conn:
+        for row in (await conn.execute(query)).mappings():
+            values = dict(row)
+            found[values.pop("check_id")].append(_view(values))
+    return found
+
+
+def _view(values: dict[str, Any]) -> ReminderView:
+    # Our own rows: the lax mode reads the kind and state from their stored strings.
+    return ReminderView.model_validate(values, strict=False)

@@ -67,6 +67,8 @@ api_keys = sa.Table(
     sa.Column("key_hash", sa.String(64), nullable=False, unique=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("revoked_at", UTCDateTime, nullable=True),
+    # Written at most once a minute per key (`orgs.LAST_USED_EVERY`), not on every request.
+    sa.Column("last_used_at", UTCDateTime, nullable=True),
 )
 
 checks = sa.Table(
@@ -268,4 +270,58 @@ reminders = sa.Table(
     sa.Column("sent_at", UTCDateTime, nullable=True),
     sa.UniqueConstraint("check_id", "kind", "offset_minutes"),
     sa.Index("ix_reminders_state_due_at", "state", "due_at"),
+)
+
+webhook_endpoints = sa.Table(
+    "webhook_endpoints",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column(
+        "org_id",
+        sa.String(32),
+        sa.ForeignKey("organisations.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("url", sa.String(2000), nullable=False),
+    sa.Column("events", sa.JSON, nullable=False),
+    # Kept to sign with (Standard Webhooks signs with the shared secret itself).
+    sa.Column("secret", sa.String(64), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    # Set when the receiver answered 410 Gone: nothing more is sent to it.
+    sa.Column("disabled_at", UTCDateTime, nullable=True),
+)
+
+webhook_deliveries = sa.Table(
+    "webhook_deliveries",
+    metadata,
+    # The `webhook-id` header: the same on every try of this delivery.
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column(
+        "endpoint_id",
+        sa.String(32),
+        sa.ForeignKey("webhook_endpoints.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column(
+        "check_id",
+        sa.String(32),
+        sa.ForeignKey("checks.id", ondelete="CASCADE"),
+        nullable=True,
+        index=True,
+    ),
+    sa.Column("type", sa.String(32), nullable=False),
+    # The body as it is signed and sent, the same on every try.
+    sa.Column("body", sa.Text, nullable=False),
+    # pending, delivered, or failed (out of tries, or the endpoint is gone).
+    sa.Column("state", sa.String(10), nullable=False),
+    sa.Column("due_at", UTCDateTime, nullable=True),
+    sa.Column("lease_until", UTCDateTime, nullable=True),
+    sa.Column("tries", sa.Integer, nullable=False),
+    sa.Column("last_status", sa.Integer, nullable=True),
+    sa.Column("last_error", sa.String(500), nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("delivered_at", UTCDateTime, nullable=True),
+    sa.Index("ix_webhook_deliveries_state_due_at", "state", "due_at"),
+    sa.Index("ix_webhook_deliveries_endpoint_id", "endpoint_id", "created_at"),
 )

@@ -37,7 +37,10 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
-        return error_response(exc.status, exc.reason.lower().replace(" ", "_"), exc.reason)
+        response = error_response(exc.status, exc.reason.lower().replace(" ", "_"), exc.reason)
+        if "Allow" in exc.headers:  # a 405 says which methods the resource has
+            response.headers["Allow"] = exc.headers["Allow"]
+        return response
     except Exception as exc:
         # Exception messages can carry SQL parameters (tokens, names): the type is logged at
         # ERROR, the traceback only at DEBUG, and never the client's address.

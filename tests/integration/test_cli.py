@@ -15,7 +15,7 @@ from server.accounts.service import AccountService
 from server.cli import main
 from server.models.user import Login
 from server.store.db import create_engine
-from server.store.orgs import org_for_api_key
+from server.store.orgs import get_org, org_for_api_key
 
 
 async def key_belongs_to(url: str, key: str, org_id: str) -> bool:
@@ -138,3 +138,35 @@ def test_user_create_needs_an_existing_organisation(
     argv = ["user", "create", "--org", "0" * 32, "--email", "r@example.com", "--name", "R"]
     assert main([*argv, "--password-stdin", "--database", url]) == 2
     assert "no organisation" in capsys.readouterr().err
+
+
+async def reminder_settings(url: str, org_id: str) -> tuple[str | None, str | None]:
+    engine = create_engine(url)
+    try:
+        org = await get_org(engine, org_id)
+    finally:
+        await engine.dispose()
+    assert org is not None
+    return org.reminder_offsets, org.reply_to
+
+
+def test_org_reminders_sets_changes_and_resets_an_organisations_own(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    org_id = created_org(url, capsys)
+    given = ["--offsets", "15m,48h", "--reply-to", "hr@acme.example", "--database", url]
+    assert main(["org", "reminders", org_id, *given]) == 0
+    assert json.loads(capsys.readouterr().out) == {
+        "org_id": org_id,
+        "offsets": "2d,15m",
+        "reply_to": "hr@acme.example",
+    }
+    assert main(["org", "reminders", org_id, "--offsets", "default", "--database", url]) == 0
+    assert asyncio.run(reminder_settings(url, org_id)) == (None, "hr@acme.example")
+
+    for bad in (["--offsets", "1m"], ["--offsets", "1h,1h"], ["--reply-to", "not an address"]):
+        assert main(["org", "reminders", org_id, *bad, "--database", url]) == 2
+        assert capsys.readouterr().err.startswith("greenroom: ")
+    assert asyncio.run(reminder_settings(url, org_id)) == (None, "hr@acme.example")
+    assert main(["org", "reminders", "0" * 32, "--reply-to", "none", "--database", url]) == 1

@@ -57,20 +57,45 @@ async def test_a_refusal_is_temporary_or_permanent_by_its_code(
     assert smtp.inbox.received == []
 
 
-async def test_over_starttls_with_a_login() -> None:
+def contexts() -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    """A server certificate for 127.0.0.1 from a test authority, and a client that trusts it."""
     authority = trustme.CA()
     server_side = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     authority.issue_cert("127.0.0.1").configure_cert(server_side)
     client_side = ssl.create_default_context()
     authority.configure_trust(client_side)
+    return server_side, client_side
+
+
+# aiosmtpd cannot see that an implicit-TLS socket is encrypted, and warns about AUTH on it.
+IMPLICIT_TLS_AUTH = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+
+
+@IMPLICIT_TLS_AUTH
+@pytest.mark.parametrize("security", ["starttls", "tls"])
+async def test_encrypted_with_a_login(security: str) -> None:
+    server_side, client_side = contexts()
     login = ("greenroom", "s3cret pass")
-    with running_smtp(security="starttls", tls=server_side, login=login) as server:
+    with running_smtp(security=security, tls=server_side, login=login) as server:
         await Mailer(SmtpSettings.parse(server.url), tls_context=client_side).send(a_message())
         assert len(server.inbox.received) == 1
         untrusted = Mailer(SmtpSettings.parse(server.url))
         with pytest.raises(SendFailed):
             await untrusted.send(a_message())
         assert len(server.inbox.received) == 1
+
+
+@IMPLICIT_TLS_AUTH
+async def test_a_refused_login_is_ours_to_fix_and_retried() -> None:
+    server_side, client_side = contexts()
+    with running_smtp(security="tls", tls=server_side, login=("greenroom", "right")) as server:
+        wrong = SmtpSettings.parse(server.url.replace("greenroom:right@", "greenroom:wrong@"))
+        with pytest.raises(SendFailed) as failed:
+            await Mailer(wrong, tls_context=client_side).send(a_message())
+        # Every candidate's reminder would fail for good on a typo in our settings otherwise.
+        assert failed.value.temporary
+        assert failed.value.reason.startswith("login refused: 535")
+        assert server.inbox.received == []
 
 
 async def test_no_server_is_temporary() -> None:

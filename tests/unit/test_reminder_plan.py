@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from server.notify.plan import Due, due_times
+from server.notify.plan import Due, Planned, due_times, retry_at, why_not_send
 
 NOW = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
 DAY, HOUR, QUARTER = timedelta(hours=24), timedelta(hours=1), timedelta(minutes=15)
@@ -47,3 +48,45 @@ def test_nothing_due_is_ever_before_now_or_after_the_start() -> None:
         assert all(NOW <= at < starts for at in times)
         assert sum(at == NOW for at in times) <= 1, "never a burst"
         assert times == sorted(times)
+
+
+def other(offset: timedelta, at: datetime | None, state: str = "pending") -> Planned:
+    return Planned(offset, state, at)
+
+
+def judged(offset: timedelta, others: list[Planned], **given: Any) -> str | None:
+    values: dict[str, Any] = {
+        "cancellation": False,
+        "offset": offset,
+        "starts_at": NOW + timedelta(minutes=50),
+        "cancelled": False,
+        "now": NOW,
+    }
+    values.update(given)
+    return why_not_send(others=others, **values)
+
+
+def test_a_due_reminder_is_sent_unless_something_changed_since() -> None:
+    starts = NOW + timedelta(minutes=50)
+    assert judged(HOUR, [other(DAY, None, "skipped")]) is None
+    assert judged(DAY, [other(HOUR, starts - HOUR)]) == "later_reminder_due"
+    assert judged(DAY, [other(HOUR, starts - HOUR, "sent")]) is None
+    assert judged(DAY, [other(HOUR, NOW + timedelta(minutes=1))]) is None, "not due yet"
+    assert judged(HOUR, [], cancelled=True) == "interview_cancelled"
+    assert judged(HOUR, [], now=starts) == "interview_started"
+    assert judged(timedelta(0), [], cancellation=True, cancelled=True) is None
+    assert judged(timedelta(0), [], cancellation=True, now=starts) == "interview_started"
+
+
+def test_retries_back_off_and_stop_before_the_start() -> None:
+    starts = NOW + timedelta(hours=3)
+    waits = [retry_at(tries, NOW, starts) for tries in (1, 2, 3, 6, 7, 1000)]
+    assert [None if at is None else (at - NOW) / timedelta(minutes=1) for at in waits] == [
+        1,
+        2,
+        4,
+        30,
+        30,
+        30,
+    ]
+    assert retry_at(1, NOW, NOW + timedelta(seconds=59)) is None

@@ -37,6 +37,16 @@ when = zones.when
 zone_name = zones.zone_name
 
 
+def lead(minutes: int) -> str:
+    """A reminder's lead time: `24 h`, `1 h 30 min`, `15 min`, `3 d`."""
+    days, rest = divmod(minutes, 24 * 60)
+    if days >= 2 and not rest:
+        return f"{days} d"
+    hours, minutes = divmod(minutes, 60)
+    parts = [f"{hours} h"] if hours else []
+    return " ".join([*parts, f"{minutes} min"] if minutes else parts)
+
+
 def date_input(moment: datetime, zone: str | ZoneInfo) -> str:
     return local(moment, zone).strftime("%Y-%m-%d")
 

@@ -1,0 +1,1 @@
+"""Webhooks: signed deliveries of check events to an organisation's own endpoints."""
