@@ -228,6 +228,7 @@ def population(
                     "due_at": planned.at,
                     "lease_until": None,
                     "tries": 0,
+                    "last_error": "window_passed" if planned.at is None else None,
                 }
             )
     return check_rows, reminder_rows
