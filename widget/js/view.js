@@ -18,8 +18,11 @@ import { CHECKS, allChecks } from "./results.js";
 /**
  * @param {Document} root
  * @param {I18n} i18n
+ * @param {object} [options]
+ * @param {(name: CheckName, status: Outcome["status"]) => void} [options.onStatus] told each
+ *   check's status as it is shown
  */
-export function createView(root, i18n) {
+export function createView(root, i18n, { onStatus = () => {} } = {}) {
   const { t, has } = i18n;
   const ui = findElements(root);
   const micMeter = createMicMeter(ui.micMeter);
@@ -49,6 +52,7 @@ export function createView(root, i18n) {
    * @param {Outcome} outcome
    */
   function setStatus(name, { status, reasons }) {
+    onStatus(name, status);
     ui.status[name].dataset.status = status;
     setText(ui.statusText[name], t, `status.${status}`);
     ui.reasons[name].replaceChildren(
