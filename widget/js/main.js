@@ -8,7 +8,7 @@ import { ApiError, checkEndpoints, fetchCheckInfo, postFeedback, withTimeout } f
 import { createFeedback } from "./feedback.js";
 import { connectHost, readLocaleParam, reportHeight } from "./host.js";
 import { chosenLocale, loadI18n, resolveLocale, supportedLanguage } from "./i18n.js";
-import { detectUnsupported } from "./media.js";
+import { detectUnsupported, frameContext } from "./media.js";
 import { createQuietWindow } from "./quiet.js";
 import { createCheckRun } from "./run.js";
 import { createView } from "./view.js";
@@ -59,7 +59,7 @@ async function boot() {
  */
 function mountCheckPage({ root, i18n, endpoints, info, infoError, host }) {
   const { t } = i18n;
-  const view = createView(root, i18n, { onStatus: host.progress });
+  const view = createView(root, i18n, { framed: frameContext().framed, onStatus: host.progress });
   const { ui, showStep, announce } = view;
   const feedback = createFeedback(
     {

@@ -15,18 +15,29 @@ import { CHECKS, allChecks } from "./results.js";
 /** @typedef {"welcome" | "permission" | "check" | "result" | "done"} Step */
 /** @typedef {ReturnType<typeof findElements>} Elements */
 
+/** A framed page waits this long at most for its host to fit the frame to it before scrolling. */
+const FIT_WAIT_MS = 500;
+
 /**
  * @param {Document} root
  * @param {I18n} i18n
  * @param {object} [options]
+ * @param {boolean} [options.framed] the page is in a frame: what needs the candidate may be
+ *   outside the host page's viewport
  * @param {(name: CheckName, status: Outcome["status"]) => void} [options.onStatus] told each
  *   check's status as it is shown
  */
-export function createView(root, i18n, { onStatus = () => {} } = {}) {
+export function createView(root, i18n, { framed = false, onStatus = () => {} } = {}) {
   const { t, has } = i18n;
   const ui = findElements(root);
   const micMeter = createMicMeter(ui.micMeter);
   const brightness = createBrightnessReading(ui.brightness, t);
+  const win = /** @type {Window} */ (root.defaultView);
+  // Below the two-column layout (check.css), the step the candidate must act on can be far down.
+  const narrow = win.matchMedia("(max-width: 47.99rem)");
+  const still = win.matchMedia("(prefers-reduced-motion: reduce)");
+  /** Cancels the last scroll still waiting for the frame to fit (see afterFit). */
+  let cancelScroll = () => {};
 
   ui.preview.addEventListener("playing", () => (ui.placeholder.hidden = true));
 
@@ -41,10 +52,49 @@ export function createView(root, i18n, { onStatus = () => {} } = {}) {
     // The quiet window (countdown, Join button) belongs to the welcome and to the end.
     root.querySelector(`[data-quiet-slot="${name}"]`)?.append(ui.quiet);
     ui.checks.hidden = name !== "check" && name !== "result";
-    const heading = /** @type {HTMLElement | null} */ (
-      root.querySelector(`section[data-step="${name}"] h1`)
-    );
-    if (focus) heading?.focus();
+    const section = ui.steps.find((step) => step.dataset.step === name);
+    const heading = /** @type {HTMLElement | null | undefined} */ (section?.querySelector("h1"));
+    if (focus && section && heading) reveal(section, heading, "start");
+  }
+
+  /**
+   * Focuses `target`, and, framed or on a small screen, scrolls `section` into sight: the part
+   * of the page that needs the candidate (a step's heading and its fixes, the speakers' buttons).
+   * @param {HTMLElement} section
+   * @param {HTMLElement} target
+   * @param {ScrollLogicalPosition} [block] "nearest" keeps as much as possible of what is above
+   */
+  function reveal(section, target, block = "nearest") {
+    if (!framed && !narrow.matches) return target.focus();
+    target.focus({ preventScroll: true });
+    cancelScroll();
+    const behavior = still.matches ? "auto" : "smooth";
+    cancelScroll = afterFit(() => section.scrollIntoView({ block, behavior }));
+  }
+
+  /**
+   * Runs `callback` once the frame shows the whole page, or after FIT_WAIT_MS: framed, the host
+   * resizes the frame to the page, and a scroll made before would be undone when it grows.
+   * Unframed, at the next animation frame.
+   * @param {() => void} callback
+   * @returns {() => void} cancels it
+   */
+  function afterFit(callback) {
+    const height = () => Math.ceil(root.documentElement.getBoundingClientRect().height);
+    const check = () => (!framed || win.innerHeight >= height()) && finish();
+    const finish = () => {
+      cancel();
+      callback();
+    };
+    const frame = win.requestAnimationFrame(check);
+    const timer = win.setTimeout(finish, FIT_WAIT_MS);
+    const cancel = () => {
+      win.cancelAnimationFrame(frame);
+      win.clearTimeout(timer);
+      win.removeEventListener("resize", check);
+    };
+    win.addEventListener("resize", check);
+    return cancel;
   }
 
   /**
@@ -284,6 +334,7 @@ export function createView(root, i18n, { onStatus = () => {} } = {}) {
   return {
     ui,
     showStep,
+    reveal,
     setStatus,
     renderOutcomes,
     announce,
