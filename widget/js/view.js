@@ -17,6 +17,8 @@ import { CHECKS, allChecks } from "./results.js";
 
 /** A framed page waits this long at most for its host to fit the frame to it before scrolling. */
 const FIT_WAIT_MS = 500;
+/** For this long after it appears, a section that grows is scrolled into sight again. */
+const SETTLE_MS = 1000;
 
 /**
  * @param {Document} root
@@ -69,7 +71,21 @@ export function createView(root, i18n, { framed = false, onStatus = () => {} } =
     target.focus({ preventScroll: true });
     cancelScroll();
     const behavior = still.matches ? "auto" : "smooth";
-    cancelScroll = afterFit(() => section.scrollIntoView({ block, behavior }));
+    const scroll = () => section.scrollIntoView({ block, behavior });
+    let cancelFit = afterFit(scroll);
+    // What fills in just after (the list of speakers, the voice line, the preview's size) must
+    // not push the end of the section out of sight again.
+    const grown = new ResizeObserver(() => {
+      cancelFit();
+      cancelFit = afterFit(scroll);
+    });
+    grown.observe(section);
+    const settled = win.setTimeout(() => grown.disconnect(), SETTLE_MS);
+    cancelScroll = () => {
+      cancelFit();
+      grown.disconnect();
+      win.clearTimeout(settled);
+    };
   }
 
   /**
