@@ -345,6 +345,68 @@ async def test_framed_on_a_phone_the_step_to_act_on_comes_into_sight(
         await context.close()
 
 
+async def test_without_the_camera_the_host_hears_why(
+    chromium: Browser, vendor: Server, host: Host, page_check: PageCheck
+) -> None:
+    """The candidate refuses the camera: error `permissions` with camera.denied. A frame whose
+    `allow` was lost on the way (here the host page swallows it) cannot ask at all: error
+    `permissions` with browser.iframe_permissions, and the check is not started."""
+    check = page_check(vendor)
+    context, page = await open_host(chromium, host)
+    try:
+        await context.add_init_script(
+            """if (location.pathname.startsWith("/c/")) {
+                 navigator.mediaDevices.getUserMedia = () =>
+                   Promise.reject(new DOMException("Permission denied", "NotAllowedError"));
+               }"""
+        )
+        await page.reload()
+        await page.wait_for_function("window.Greenroom && window.Greenroom.loaded")
+        await mount(page, check["candidate_url"])
+        await page.evaluate("() => handle.start()")
+        await page.wait_for_function(SEEN, arg="error")
+        [refused] = await events(page, "error")
+        assert refused["payload"] == {
+            "code": "permissions",
+            "reasons": ["camera.denied", "microphone.denied"],
+        }
+        progress = [
+            (m["payload"]["step"], m["payload"]["status"])
+            for m in await events(page)
+            if m["type"] == "progress"
+        ]
+        checks = ("camera", "lighting", "microphone", "speakers", "network")
+        # Started, then stopped before any could run: each ends skipped, none left running.
+        assert progress == [
+            ("browser", "pass"),
+            ("permissions", "running"),
+            *[(name, "running") for name in checks],
+            ("permissions", "fail"),
+            *[(name, "skipped") for name in checks],
+        ]
+        await page.evaluate("() => handle.destroy()")
+
+        await page.evaluate(
+            """() => Object.defineProperty(HTMLIFrameElement.prototype, "allow",
+                                          { set() {}, get() { return ""; } })"""
+        )
+        await page.evaluate("() => (__events.length = 0)")
+        await mount(page, check["candidate_url"])
+        assert await page.locator("#slot iframe").get_attribute("allow") is None
+        await page.evaluate("() => handle.start()")
+        await page.wait_for_function(SEEN, arg="error")
+        [no_allow] = await events(page, "error")
+        assert no_allow["payload"] == {
+            "code": "permissions",
+            "reasons": ["browser.iframe_permissions"],
+        }
+        frame = page.frame_locator("#slot iframe")
+        await expect(frame.get_by_test_id("guidance")).to_have_attribute("data-problem", "iframe")
+        await no_uncaught_errors(page)
+    finally:
+        await context.close()
+
+
 FORGED_RESULT = {
     "check_id": "f" * 32,
     "attempt_id": "f" * 32,

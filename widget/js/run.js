@@ -268,6 +268,8 @@ export function createCheckRun({ root, view, i18n, endpoints, info, host }) {
     const platform = detectPlatform(navigator);
     const guidance = guidanceFor(problem, platform, framed);
     host.progress("permissions", "fail");
+    // None of them can run now (the list is hidden on this step; the host is told).
+    view.renderOutcomes(allChecks("skipped", []));
     host.error("permissions", guidance.reasons);
     view.showGuidance(guidance, platform);
   }
