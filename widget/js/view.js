@@ -73,9 +73,13 @@ export function createView(root, i18n, { framed = false, onStatus = () => {} } =
     const behavior = still.matches ? "auto" : "smooth";
     const scroll = () => section.scrollIntoView({ block, behavior });
     let cancelFit = afterFit(scroll);
-    // What fills in just after (the list of speakers, the voice line, the preview's size) must
-    // not push the end of the section out of sight again.
+    if (block !== "nearest") return void (cancelScroll = cancelFit);
+    // What fills in just after (the list of speakers, the voice line) must not push the end of
+    // the section out of sight again. Growing below a section's start never hides its start.
+    let height = section.offsetHeight;
     const grown = new ResizeObserver(() => {
+      if (section.offsetHeight <= height) return;
+      height = section.offsetHeight;
       cancelFit();
       cancelFit = afterFit(scroll);
     });
