@@ -29,6 +29,7 @@ from server.store.db import create_engine
 from server.web.api import api_app
 from server.web.candidate import STATIC_DIR, WIDGET_DIR, candidate_app
 from server.web.dashboard import add_recruiter_pages
+from server.web.embed import add_embed_script
 from server.web.errors import json_errors, security_headers
 from server.web.health import healthz
 from server.webhooks.deliverer import running_deliverer
@@ -88,6 +89,7 @@ def create_app(settings: Settings) -> web.Application:
     # Order matters: media sessions store results, so they close before the database does.
     app.cleanup_ctx.extend([database, media_workers if settings.media_workers else media, services])
     app.router.add_get("/healthz", healthz)
+    add_embed_script(app)
     app.add_subapp("/api/v1", api_app())
     app.add_subapp("/c", candidate_app())
     add_recruiter_pages(app, settings)

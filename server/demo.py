@@ -1,5 +1,5 @@
 """Demo data: an organisation, an API key, a recruiter and one check whose interview starts in an
-hour."""
+hour. The organisation's check page may be embedded by the example vendor page."""
 
 from __future__ import annotations
 
@@ -15,10 +15,12 @@ from server.models.check import Candidate, Check, NewCheck
 from server.models.user import NewUser, Role
 from server.store import users
 from server.store.checks import create_check
-from server.store.orgs import create_api_key, create_org
+from server.store.orgs import create_api_key, create_org, parse_origin
 from server.store.schema import organisations
 
 DEMO_ORG = "Greenroom Demo"
+EXAMPLE_VENDOR_ORIGIN = "http://localhost:8081"
+"""Where docs/examples/vendor-page.html is served from to try embedding (docs/embedding.md)."""
 
 
 DEMO_RECRUITER = "recruiter@example.com"
@@ -38,14 +40,22 @@ async def seed_demo(
 ) -> Demo:
     """Reuse the demo organisation if it exists; a fresh API key and check on every run. The
     check starts within the hour, so its last reminder is due at once."""
-    async with engine.connect() as conn:
+    origins = [base_url, EXAMPLE_VENDOR_ORIGIN]
+    async with engine.begin() as conn:
         org_id = (
             await conn.execute(
                 sa.select(organisations.c.id).where(organisations.c.name == DEMO_ORG)
             )
         ).scalar_one_or_none()
+        if org_id is not None:
+            # A demo seeded by an older version, or served on another port, embeds as this one.
+            await conn.execute(
+                organisations.update()
+                .where(organisations.c.id == org_id)
+                .values(allowed_origins=[parse_origin(origin) for origin in origins])
+            )
     if org_id is None:
-        org_id = (await create_org(engine, DEMO_ORG, [base_url])).id
+        org_id = (await create_org(engine, DEMO_ORG, origins)).id
     api_key = await create_api_key(engine, org_id)
     starts_at = (datetime.now(UTC) + timedelta(hours=1)).replace(second=0, microsecond=0)
     check = await create_check(

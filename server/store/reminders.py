@@ -1,9 +1,8 @@
 """Reminder rows: planned with the check, claimed with a lease, marked when sent.
 
-A claim is one statement that takes due rows whose lease is free and sets a new lease: on
-PostgreSQL with `FOR UPDATE SKIP LOCKED`, so two instances never take the same row; on SQLite
-the single writer does the same. A scheduler that dies holding a claim loses it when the lease
-lapses, and the row is taken again.
+Claims, renewals and marks are those of `store.leases`, shared with webhook deliveries: two
+instances never take the same row, and a scheduler that dies holding a claim loses it when the
+lease lapses.
 """
 
 from __future__ import annotations
@@ -20,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from server.ids import new_id
 from server.models.reminder import ReminderView
 from server.notify.plan import due_times
+from server.store import leases
 from server.store.schema import reminders
 
 MAX_ERROR_CHARS = 500
@@ -119,52 +119,33 @@ async def reminders_of(engine: AsyncEngine, check_id: str) -> list[ReminderView]
 async def claim_due(
     engine: AsyncEngine, now: datetime, lease: timedelta, limit: int
 ) -> list[Claimed]:
-    due = (
-        sa.select(reminders.c.id)
-        .where(
-            reminders.c.state == "pending",
-            reminders.c.due_at <= now,
-            sa.or_(reminders.c.lease_until.is_(None), reminders.c.lease_until < now),
-        )
-        .order_by(reminders.c.due_at)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
+    rows = await leases.claim(
+        engine,
+        reminders,
+        now,
+        lease,
+        limit,
+        [reminders.c.check_id, reminders.c.kind, reminders.c.offset_minutes],
     )
-    claim = (
-        reminders.update()
-        .where(reminders.c.id.in_(due.scalar_subquery()))
-        .values(lease_until=now + lease, tries=reminders.c.tries + 1)
-        .returning(
-            reminders.c.id,
-            reminders.c.check_id,
-            reminders.c.kind,
-            reminders.c.offset_minutes,
-            reminders.c.due_at,
-            reminders.c.tries,
-            reminders.c.lease_until,
+    return [
+        Claimed(
+            id=row["id"],
+            check_id=row["check_id"],
+            kind=row["kind"],
+            offset_minutes=row["offset_minutes"],
+            due_at=row["due_at"],
+            tries=row["tries"],
+            lease_until=row["lease_until"],
         )
-    )
-    async with engine.begin() as conn:
-        rows = (await conn.execute(claim)).all()
-    return sorted((Claimed(*row) for row in rows), key=lambda claimed: claimed.due_at)
+        for row in rows
+    ]
 
 
 async def renew_lease(engine: AsyncEngine, claimed: Claimed, until: datetime) -> Claimed | None:
     """The claim held on to `until`, or None when it is no longer the row's (it lapsed and was
     taken again, or the reminder was planned again)."""
-    async with engine.begin() as conn:
-        renewed = await conn.execute(
-            reminders.update()
-            .where(
-                reminders.c.id == claimed.id,
-                reminders.c.state == "pending",
-                reminders.c.lease_until == claimed.lease_until,
-            )
-            .values(lease_until=until)
-            .returning(reminders.c.lease_until)
-        )
-        lease_until = renewed.scalar_one_or_none()
-    return None if lease_until is None else dataclasses.replace(claimed, lease_until=lease_until)
+    held = await leases.renew(engine, reminders, _held(claimed), until)
+    return None if held is None else dataclasses.replace(claimed, lease_until=held.lease_until)
 
 
 async def mark_sent(engine: AsyncEngine, claimed: Claimed, at: datetime) -> bool:
@@ -188,17 +169,11 @@ async def mark_failed(
 async def _mark(engine: AsyncEngine, claimed: Claimed, **values: Any) -> bool:
     """False when the claim is no longer the row's (it lapsed and was taken again, or the
     reminder was planned again): then the row is someone else's to mark."""
-    async with engine.begin() as conn:
-        updated = await conn.execute(
-            reminders.update()
-            .where(
-                reminders.c.id == claimed.id,
-                reminders.c.state == "pending",
-                reminders.c.lease_until == claimed.lease_until,
-            )
-            .values(lease_until=None, **values)
-        )
-    return bool(updated.rowcount)
+    return await leases.release(engine, reminders, _held(claimed), **values)
+
+
+def _held(claimed: Claimed) -> leases.Held:
+    return leases.Held(claimed.id, claimed.lease_until)
 
 
 async def reminders_for(engine: AsyncEngine, check_ids: list[str]) -> dict[str, list[ReminderView]]:

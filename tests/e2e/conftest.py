@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import os
 import shutil
+import subprocess
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator, Mapping
 from contextlib import ExitStack, asynccontextmanager
@@ -26,7 +28,7 @@ from playwright.async_api import (
     expect,
 )
 
-from server.bench.server import Server, running_server
+from server.bench.server import GREENROOM, Server, running_server
 from tests.support.coturn import Coturn, running_coturn
 from tests.support.media_files import write_wav, write_y4m
 from tests.support.synthetic import scene, silence, speech_like, uniform
@@ -75,6 +77,20 @@ def create_check(server: Server) -> dict[str, Any]:
     }
     created: dict[str, Any] = server.api("POST", "/api/v1/checks", body)
     return created
+
+
+def organisation(server: Server, name: str, *origins: str) -> Server:
+    """`server` as seen by a new organisation whose pages live on `origins` (they may embed its
+    checks); `greenroom org create` runs against the server's own database."""
+    flags = [part for origin in origins for part in ("--origin", origin)]
+    created = subprocess.run(
+        [GREENROOM, "org", "create", name, *flags],
+        env={**os.environ, "GREENROOM_DATABASE_URL": server.database_url},
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return dataclasses.replace(server, api_key=json.loads(created.stdout)["api_key"])
 
 
 async def stored_result(server: Server, check_id: str, within: float = 30.0) -> dict[str, Any]:

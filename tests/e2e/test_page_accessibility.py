@@ -160,6 +160,42 @@ async def tab_to(page: Page, testid: str, limit: int = 40) -> list[str]:
     raise AssertionError(f"Tab never reached {testid}: {stops}")
 
 
+async def focus_drawn(page: Page) -> bool:
+    """Whether the focused element matches :focus-visible and draws an outline of 2 px or more."""
+    drawn: bool = await page.evaluate(
+        """() => {
+          const el = document.activeElement;
+          const style = getComputedStyle(el);
+          return el.matches(":focus-visible") && style.outlineStyle !== "none"
+            && parseFloat(style.outlineWidth) >= 2;
+        }"""
+    )
+    return drawn
+
+
+async def test_on_a_phone_the_speakers_card_comes_into_sight(
+    chromium: Browser, server: Server, page_check: PageCheck
+) -> None:
+    """At 360 px the card is below the preview: when it appears it is scrolled into view whole,
+    last button too, and the heading that took focus for screen readers draws no outline for a
+    candidate who clicked Start."""
+    check = page_check(server)
+    context = await chromium.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    try:
+        page = await context.new_page()
+        await page.goto(check["candidate_url"])
+        await page.get_by_test_id("start-check").click()
+        await expect(page.get_by_role("heading", name="How you look and sound")).to_be_focused()
+        assert not await focus_drawn(page)
+        speakers = page.get_by_test_id("speakers-step")
+        await expect(speakers).to_be_visible(timeout=20_000)
+        await expect(page.get_by_role("heading", name="Now listen")).to_be_focused()
+        await expect(speakers).to_be_in_viewport(ratio=0.98)
+        assert not await focus_drawn(page)
+    finally:
+        await context.close()
+
+
 async def test_the_whole_check_by_keyboard_alone(
     chromium: Browser, server: Server, page_check: PageCheck
 ) -> None:
@@ -182,8 +218,10 @@ async def test_the_whole_check_by_keyboard_alone(
         assert stops[0] == "language", "the language comes first, for those who need another"
         await page.keyboard.press("Enter")
         await expect(page.get_by_role("heading", name="How you look and sound")).to_be_focused()
+        assert await focus_drawn(page), "a keyboard user sees where focus went"
 
         await expect(page.get_by_role("heading", name="Now listen")).to_be_focused(timeout=20_000)
+        assert await focus_drawn(page)
         await tab_to(page, "confirm-speakers")
         await page.keyboard.press("Space")
         overall = page.get_by_test_id("overall")

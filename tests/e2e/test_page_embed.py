@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import json
-import os
-import subprocess
 from collections.abc import AsyncIterator
 
 import pytest
@@ -16,8 +13,16 @@ import pytest_asyncio
 from aiohttp import web
 from playwright.async_api import Browser, ConsoleMessage, expect
 
-from server.bench.server import GREENROOM, Server, free_port
-from tests.e2e.conftest import DESKTOP, PHONE, PageCheck, Snap, run_check, stored_result
+from server.bench.server import Server, free_port
+from tests.e2e.conftest import (
+    DESKTOP,
+    PHONE,
+    PageCheck,
+    Snap,
+    organisation,
+    run_check,
+    stored_result,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
 
@@ -59,18 +64,8 @@ async def host() -> AsyncIterator[Host]:
 
 @pytest.fixture(scope="module")
 def vendor(server: Server, host: Host) -> Server:
-    """The shared server as seen by an organisation whose pages live on the host's origin.
-
-    `greenroom org create` runs against the server's own database.
-    """
-    created = subprocess.run(
-        [GREENROOM, "org", "create", "Vendor", "--origin", host.origin],
-        env={**os.environ, "GREENROOM_DATABASE_URL": server.database_url},
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return dataclasses.replace(server, api_key=json.loads(created.stdout)["api_key"])
+    """The shared server as seen by an organisation whose pages live on the host's origin."""
+    return organisation(server, "Vendor", host.origin)
 
 
 def framed(host: Host, candidate_url: str, allow: bool) -> str:

@@ -6,11 +6,13 @@ import test from "node:test";
 import { CHECKS, allChecks, outcomesFor, readOutcomes, readResult } from "../../widget/js/results.js";
 
 const ATTEMPT = "0123456789abcdef0123456789abcdef";
+const CHECK = "fedcba9876543210fedcba9876543210";
 
 test("a well-formed result is read as it is", () => {
   const result = readResult({
     overall: "warnings",
     attempt_id: ATTEMPT,
+    check_id: CHECK,
     checks: {
       camera: { status: "pass", reasons: [] },
       lighting: { status: "warn", reasons: ["lighting.backlit"] },
@@ -21,6 +23,7 @@ test("a well-formed result is read as it is", () => {
   });
   assert.equal(result.overall, "warnings");
   assert.equal(result.attemptId, ATTEMPT);
+  assert.equal(result.checkId, CHECK);
   assert.deepEqual(result.checks.lighting, { status: "warn", reasons: ["lighting.backlit"] });
   assert.deepEqual(result.checks.network.reasons, ["network.blocked", "network.relay"]);
   assert.deepEqual(Object.keys(result.checks), [...CHECKS]);
@@ -67,9 +70,10 @@ test("a step message fills only the checks it names", () => {
   assert.equal("speakers" in measured, false);
 });
 
-test("an attempt id of any other shape is not sent back with the feedback", () => {
+test("an attempt or check id of any other shape is neither sent back nor told to the host", () => {
   for (const id of [ATTEMPT.toUpperCase(), `${ATTEMPT}0`, "1234", 12, null, "../../etc/passwd"]) {
     assert.equal(readResult({ overall: "ready", attempt_id: id }).attemptId, null, String(id));
+    assert.equal(readResult({ overall: "ready", check_id: id }).checkId, null, String(id));
   }
 });
 

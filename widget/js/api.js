@@ -15,6 +15,7 @@
  * @property {string | null} joinUrl an http(s) URL, or null
  * @property {string} candidateName
  * @property {string} organisation
+ * @property {string[]} embedOrigins the origins allowed to frame the page (its host's must be one)
  */
 
 /**
@@ -84,6 +85,7 @@ export async function fetchCheckInfo(url) {
     joinUrl: webUrl(body.join_url),
     candidateName: typeof body.candidate_name === "string" ? body.candidate_name.trim() : "",
     organisation: typeof body.organisation === "string" ? body.organisation.trim() : "",
+    embedOrigins: texts(body.embed_origins),
   };
 }
 

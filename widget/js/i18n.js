@@ -17,10 +17,20 @@ const CHOSEN_KEY = "greenroom.locale";
  */
 export function resolveLocale(...tags) {
   for (const tag of tags) {
-    const language = baseLanguage(tag);
-    if (SUPPORTED_LOCALES.includes(language)) return language;
+    const language = supportedLanguage(tag);
+    if (language) return language;
   }
   return FALLBACK_LOCALE;
+}
+
+/**
+ * The supported language `tag` is in ("sv-SE" is "sv"), or null.
+ * @param {string | null | undefined} tag
+ * @returns {string | null}
+ */
+export function supportedLanguage(tag) {
+  const language = baseLanguage(tag);
+  return SUPPORTED_LOCALES.includes(language) ? language : null;
 }
 
 /**
@@ -63,8 +73,9 @@ function rememberLocale(locale) {
  * @property {string} format the tag dates and numbers are formatted with
  * @property {Translate} t
  * @property {(key: string) => boolean} has
- * @property {(locale: string) => Promise<void>} switchTo loads a language, retranslates the
- *   page, remembers the choice and tells the listeners
+ * @property {(locale: string, options?: {remember?: boolean}) => Promise<void>} switchTo loads a
+ *   language, retranslates the page, remembers the choice (unless it was not the candidate's:
+ *   remember false) and tells the listeners
  * @property {(listener: () => void) => void} onChange
  */
 
@@ -84,9 +95,9 @@ export async function loadI18n(locale, root) {
     format: FALLBACK_LOCALE,
     t: (key, params) => translator.t(key, params),
     has: (key) => translator.has(key),
-    async switchTo(wanted) {
+    async switchTo(wanted, { remember = true } = {}) {
       await use(wanted);
-      rememberLocale(i18n.locale);
+      if (remember) rememberLocale(i18n.locale);
       for (const listener of listeners) listener();
     },
     onChange: (listener) => void listeners.push(listener),

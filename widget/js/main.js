@@ -1,12 +1,14 @@
 // @ts-check
 // The check page: loads the check's info and language, welcomes the candidate (the interview, the
 // quiet window), runs the check when Start is clicked (run.js), and ends with the optional
-// feedback. The language can be switched at any step.
+// feedback. The language can be switched at any step. Framed by a vendor's page through
+// embed.js, it tells that page how the check goes (host.js).
 
 import { ApiError, checkEndpoints, fetchCheckInfo, postFeedback, withTimeout } from "./api.js";
 import { createFeedback } from "./feedback.js";
-import { chosenLocale, loadI18n, resolveLocale } from "./i18n.js";
-import { detectUnsupported } from "./media.js";
+import { connectHost, readLocaleParam, reportHeight } from "./host.js";
+import { chosenLocale, loadI18n, resolveLocale, supportedLanguage } from "./i18n.js";
+import { detectUnsupported, frameContext } from "./media.js";
 import { createQuietWindow } from "./quiet.js";
 import { createCheckRun } from "./run.js";
 import { createView } from "./view.js";
@@ -23,6 +25,8 @@ boot().catch((error) => {
 });
 
 async function boot() {
+  // Before anything is awaited: the host's first message may come as soon as the page loads.
+  const host = connectHost(window);
   const endpoints = checkEndpoints(location.pathname);
   /** @type {CheckInfo | null} */
   let info = null;
@@ -33,9 +37,15 @@ async function boot() {
   } catch (error) {
     infoError = error;
   }
-  const locale = resolveLocale(chosenLocale(), info?.locale, ...(navigator.languages ?? []));
+  // The candidate's own choice first; then the language the embedder asked for, then the check's.
+  const locale = resolveLocale(
+    chosenLocale(),
+    readLocaleParam(location.search),
+    info?.locale,
+    ...(navigator.languages ?? []),
+  );
   const i18n = await loadI18n(locale, document);
-  mountCheckPage({ root: document, i18n, endpoints, info, infoError });
+  mountCheckPage({ root: document, i18n, endpoints, info, infoError, host });
 }
 
 /**
@@ -45,10 +55,11 @@ async function boot() {
  * @param {ReturnType<typeof checkEndpoints>} page.endpoints
  * @param {CheckInfo | null} page.info
  * @param {unknown} page.infoError
+ * @param {import("./host.js").HostLink} page.host
  */
-function mountCheckPage({ root, i18n, endpoints, info, infoError }) {
+function mountCheckPage({ root, i18n, endpoints, info, infoError, host }) {
   const { t } = i18n;
-  const view = createView(root, i18n);
+  const view = createView(root, i18n, { framed: frameContext().framed, onStatus: host.progress });
   const { ui, showStep, announce } = view;
   const feedback = createFeedback(
     {
@@ -70,6 +81,7 @@ function mountCheckPage({ root, i18n, endpoints, info, infoError }) {
   });
   ui.main.removeAttribute("aria-busy");
 
+  // Without the check's details the page cannot tell which embedders may hear it: it stays silent.
   if (!info) {
     showLoadError(infoError);
     return;
@@ -83,7 +95,7 @@ function mountCheckPage({ root, i18n, endpoints, info, infoError }) {
     () => announce([t("quiet.opened")]),
   );
 
-  const check = createCheckRun({ root, view, i18n, endpoints, info });
+  const check = createCheckRun({ root, view, i18n, endpoints, info, host });
   for (const button of [ui.start, ui.tryAgain, ui.checkAgain]) {
     button.addEventListener("click", () => check.start());
   }
@@ -95,6 +107,19 @@ function mountCheckPage({ root, i18n, endpoints, info, infoError }) {
   const unsupported = detectUnsupported();
   if (unsupported) check.unsupported(unsupported);
   else ui.start.disabled = false;
+
+  reportHeight(root, host);
+  host.listen({
+    origins: info.embedOrigins,
+    ready: () => ({ locale: i18n.locale, title: t("page.title") }),
+    // As the Start button does; a browser that cannot run the check has no Start.
+    onStart: () => void (unsupported || check.start()),
+    onConfigure(locale) {
+      const language = supportedLanguage(locale);
+      // The embedder's language, for this page: the candidate has not chosen it.
+      if (language && language !== i18n.locale) void i18n.switchTo(language, { remember: false });
+    },
+  });
 
   /** On to the quiet window and the question: the candidate can always go on. */
   function finish() {

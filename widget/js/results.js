@@ -45,17 +45,28 @@ export function outcomesFor(reasons) {
 }
 
 /**
- * The parts of a server Result (docs/result.md) this page shows, with anything malformed made safe:
- * an unknown overall reads not_ready, a missing or unknown check status reads skipped, an
- * attempt id of any other shape than the server's reads null.
+ * The parts of a server Result (docs/result.md) this page shows or tells its host, with anything
+ * malformed made safe: an unknown overall reads not_ready, a missing or unknown check status reads
+ * skipped, an attempt or check id of any other shape than the server's reads null.
  * @param {any} result
- * @returns {{overall: Overall, checks: Outcomes, attemptId: string | null}}
+ * @returns {{overall: Overall, checks: Outcomes, attemptId: string | null, checkId: string | null}}
  */
 export function readResult(result) {
   const overall = OVERALLS.includes(result?.overall) ? result.overall : "not_ready";
-  const id = result?.attempt_id;
-  const attemptId = typeof id === "string" && /^[0-9a-f]{32}$/.test(id) ? id : null;
-  return { overall, checks: readOutcomes(result?.checks, CHECKS), attemptId };
+  return {
+    overall,
+    checks: readOutcomes(result?.checks, CHECKS),
+    attemptId: serverId(result?.attempt_id),
+    checkId: serverId(result?.check_id),
+  };
+}
+
+/**
+ * @param {unknown} id
+ * @returns {string | null}
+ */
+function serverId(id) {
+  return typeof id === "string" && /^[0-9a-f]{32}$/.test(id) ? id : null;
 }
 
 /**

@@ -8,6 +8,7 @@
 import { ApiError, fetchCheckInfo, postFallback, postOfferPatiently, withTimeout } from "./api.js";
 import { createDevicePickers, openChosenDevices } from "./devices.js";
 import { classifyMediaError, detectPlatform, guidanceFor } from "./guidance.js";
+import { failureCode, resultPayload } from "./host.js";
 import { measureLocally } from "./local.js";
 import {
   CheckConnection,
@@ -45,8 +46,9 @@ const MEASURED = Object.freeze(["camera", "lighting", "microphone"]);
  * @param {I18n} page.i18n
  * @param {ReturnType<import("./api.js").checkEndpoints>} page.endpoints
  * @param {CheckInfo} page.info
+ * @param {import("./host.js").HostLink} page.host the embedder, told how the run goes
  */
-export function createCheckRun({ root, view, i18n, endpoints, info }) {
+export function createCheckRun({ root, view, i18n, endpoints, info, host }) {
   const { t } = i18n;
   const { ui } = view;
   const machine = createRunMachine();
@@ -70,6 +72,8 @@ export function createCheckRun({ root, view, i18n, endpoints, info }) {
     const frame = frameContext();
     const run = machine.begin(restart ? "restart" : "start");
     if (!run) return;
+    host.progress("browser", "pass");
+    host.progress("permissions", "running");
     // Whatever the run showed live goes with it.
     run.defer(() => {
       view.showPreview(null);
@@ -126,6 +130,7 @@ export function createCheckRun({ root, view, i18n, endpoints, info }) {
       const problem = classifyMediaError(failure, { ...frame, permission });
       return showProblem(run, problem, frame.framed && frame.policyAllows === null);
     }
+    host.progress("permissions", "pass");
     const media = run.own(stream, (owned) => {
       stopStream(owned);
       pickers.forget(owned);
@@ -261,7 +266,12 @@ export function createCheckRun({ root, view, i18n, endpoints, info }) {
   function showProblem(run, problem, framed = false) {
     if (!run.send("denied")) return;
     const platform = detectPlatform(navigator);
-    view.showGuidance(guidanceFor(problem, platform, framed), platform);
+    const guidance = guidanceFor(problem, platform, framed);
+    host.progress("permissions", "fail");
+    // None of them can run now (the list is hidden on this step; the host is told).
+    view.renderOutcomes(allChecks("skipped", []));
+    host.error("permissions", guidance.reasons);
+    view.showGuidance(guidance, platform);
   }
 
   /**
@@ -276,6 +286,7 @@ export function createCheckRun({ root, view, i18n, endpoints, info }) {
     const relays = iceServers.flatMap((server) => [server.urls ?? []].flat());
     view.showVerdict(result, [location.host, ...relays]);
     view.announce(view.resultLines(result.checks));
+    host.result(resultPayload(result));
   }
 
   /**
@@ -286,6 +297,7 @@ export function createCheckRun({ root, view, i18n, endpoints, info }) {
    */
   function fail(messageKey, outcomes, { retry = true, focus = true } = {}) {
     view.showFailure(messageKey, outcomes, { retry, focus });
+    host.error(failureCode(messageKey), allReasons(outcomes));
     // Announce only what follows a click; a failure found on load is simply there to read.
     if (focus) view.announce(view.resultLines(outcomes));
   }
@@ -305,10 +317,19 @@ export function createCheckRun({ root, view, i18n, endpoints, info }) {
      */
     unsupported(reason) {
       if (machine.send("unsupported")) {
+        host.progress("browser", "fail");
         fail("message.browser", outcomesFor([reason]), { retry: false, focus: false });
       }
     },
   };
+}
+
+/**
+ * Every reason of the outcomes, once each.
+ * @param {Outcomes} outcomes
+ */
+function allReasons(outcomes) {
+  return [...new Set(Object.values(outcomes).flatMap((outcome) => outcome.reasons))];
 }
 
 /**

@@ -62,7 +62,8 @@ export function createSpeakersStep({ root, view, i18n }) {
     ui.speakersStep.dataset.voice = "";
     setText(ui.speakersPrompt, t, "speakers.prompt");
     void listOutputDevices();
-    ui.speakersHeading.focus();
+    // The card appears below the preview: framed or on a phone it may be out of sight.
+    view.reveal(ui.speakersStep, ui.speakersHeading);
     const voice = await recorder?.stop();
     if (current !== round || decided) return;
     if (voice) {

@@ -15,15 +15,31 @@ import { CHECKS, allChecks } from "./results.js";
 /** @typedef {"welcome" | "permission" | "check" | "result" | "done"} Step */
 /** @typedef {ReturnType<typeof findElements>} Elements */
 
+/** A framed page waits this long at most for its host to fit the frame to it before scrolling. */
+const FIT_WAIT_MS = 500;
+/** For this long after it appears, a section that grows is scrolled into sight again. */
+const SETTLE_MS = 1000;
+
 /**
  * @param {Document} root
  * @param {I18n} i18n
+ * @param {object} [options]
+ * @param {boolean} [options.framed] the page is in a frame: what needs the candidate may be
+ *   outside the host page's viewport
+ * @param {(name: CheckName, status: Outcome["status"]) => void} [options.onStatus] told each
+ *   check's status as it is shown
  */
-export function createView(root, i18n) {
+export function createView(root, i18n, { framed = false, onStatus = () => {} } = {}) {
   const { t, has } = i18n;
   const ui = findElements(root);
   const micMeter = createMicMeter(ui.micMeter);
   const brightness = createBrightnessReading(ui.brightness, t);
+  const win = /** @type {Window} */ (root.defaultView);
+  // Below the two-column layout (check.css), the step the candidate must act on can be far down.
+  const narrow = win.matchMedia("(max-width: 47.99rem)");
+  const still = win.matchMedia("(prefers-reduced-motion: reduce)");
+  /** Cancels the last scroll still waiting for the frame to fit (see afterFit). */
+  let cancelScroll = () => {};
 
   ui.preview.addEventListener("playing", () => (ui.placeholder.hidden = true));
 
@@ -38,10 +54,67 @@ export function createView(root, i18n) {
     // The quiet window (countdown, Join button) belongs to the welcome and to the end.
     root.querySelector(`[data-quiet-slot="${name}"]`)?.append(ui.quiet);
     ui.checks.hidden = name !== "check" && name !== "result";
-    const heading = /** @type {HTMLElement | null} */ (
-      root.querySelector(`section[data-step="${name}"] h1`)
-    );
-    if (focus) heading?.focus();
+    const section = ui.steps.find((step) => step.dataset.step === name);
+    const heading = /** @type {HTMLElement | null | undefined} */ (section?.querySelector("h1"));
+    if (focus && section && heading) reveal(section, heading, "start");
+  }
+
+  /**
+   * Focuses `target`, and, framed or on a small screen, scrolls `section` into sight: the part
+   * of the page that needs the candidate (a step's heading and its fixes, the speakers' buttons).
+   * @param {HTMLElement} section
+   * @param {HTMLElement} target
+   * @param {ScrollLogicalPosition} [block] "nearest" keeps as much as possible of what is above
+   */
+  function reveal(section, target, block = "nearest") {
+    if (!framed && !narrow.matches) return target.focus();
+    target.focus({ preventScroll: true });
+    cancelScroll();
+    const behavior = still.matches ? "auto" : "smooth";
+    const scroll = () => section.scrollIntoView({ block, behavior });
+    let cancelFit = afterFit(scroll);
+    if (block !== "nearest") return void (cancelScroll = cancelFit);
+    // What fills in just after (the list of speakers, the voice line) must not push the end of
+    // the section out of sight again. Growing below a section's start never hides its start.
+    let height = section.offsetHeight;
+    const grown = new ResizeObserver(() => {
+      if (section.offsetHeight <= height) return;
+      height = section.offsetHeight;
+      cancelFit();
+      cancelFit = afterFit(scroll);
+    });
+    grown.observe(section);
+    const settled = win.setTimeout(() => grown.disconnect(), SETTLE_MS);
+    cancelScroll = () => {
+      cancelFit();
+      grown.disconnect();
+      win.clearTimeout(settled);
+    };
+  }
+
+  /**
+   * Runs `callback` once the frame shows the whole page, or after FIT_WAIT_MS: framed, the host
+   * resizes the frame to the page, and a scroll made before would be undone when it grows.
+   * Unframed, at the next animation frame.
+   * @param {() => void} callback
+   * @returns {() => void} cancels it
+   */
+  function afterFit(callback) {
+    const height = () => Math.ceil(root.documentElement.getBoundingClientRect().height);
+    const check = () => (!framed || win.innerHeight >= height()) && finish();
+    const finish = () => {
+      cancel();
+      callback();
+    };
+    const frame = win.requestAnimationFrame(check);
+    const timer = win.setTimeout(finish, FIT_WAIT_MS);
+    const cancel = () => {
+      win.cancelAnimationFrame(frame);
+      win.clearTimeout(timer);
+      win.removeEventListener("resize", check);
+    };
+    win.addEventListener("resize", check);
+    return cancel;
   }
 
   /**
@@ -49,6 +122,7 @@ export function createView(root, i18n) {
    * @param {Outcome} outcome
    */
   function setStatus(name, { status, reasons }) {
+    onStatus(name, status);
     ui.status[name].dataset.status = status;
     setText(ui.statusText[name], t, `status.${status}`);
     ui.reasons[name].replaceChildren(
@@ -280,6 +354,7 @@ export function createView(root, i18n) {
   return {
     ui,
     showStep,
+    reveal,
     setStatus,
     renderOutcomes,
     announce,
