@@ -88,7 +88,10 @@ class Scheduler:
         # Each sender takes the next reminder when its last is done, over one SMTP session.
         queue = deque(claimed)
         senders = min(SENDING_AT_ONCE, len(claimed))
-        await asyncio.gather(*(self._send_from(queue, taken, now) for _ in range(senders)))
+        # A sender that fails stops the others: none is left running into the next round.
+        async with asyncio.TaskGroup() as senders_group:
+            for _ in range(senders):
+                senders_group.create_task(self._send_from(queue, taken, now))
         return len(claimed)
 
     async def _read(self, claimed: list[Claimed]) -> _Taken:

@@ -56,7 +56,11 @@ class Deliverer:
 
     async def run_once(self, now: datetime) -> int:
         due = await store.claim_deliveries(self.engine, now, LEASE, BATCH)
-        await asyncio.gather(*(self._deliver(delivery) for delivery in due))
+        # One that fails stops the others: none is left running into the next round, and the
+        # leases of those stopped lapse, so they are tried again.
+        async with asyncio.TaskGroup() as group:
+            for delivery in due:
+                group.create_task(self._deliver(delivery))
         return len(due)
 
     async def _deliver(self, delivery: store.Delivery) -> None:
