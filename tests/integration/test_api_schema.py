@@ -12,7 +12,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from openapi_spec_validator import validate
-from schemathesis.checks import positive_data_acceptance
+from schemathesis.checks import negative_data_rejection, positive_data_acceptance
 
 from server.bench.server import Server, running_server
 from server.web.api import ENDPOINTS
@@ -66,8 +66,12 @@ BEYOND_SCHEMA = {
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 def test_the_live_api_answers_as_documented(case: Any, live: Server) -> None:
     beyond = (case.operation.method.upper(), case.operation.path) in BEYOND_SCHEMA
-    case.call_and_validate(
-        base_url=live.base_url + "/api/v1",
-        headers={"Authorization": f"Bearer {live.api_key}"},
-        excluded_checks=[positive_data_acceptance] if beyond else [],
-    )
+    headers = {"Authorization": f"Bearer {live.api_key}"}
+    response = case.call(base_url=live.base_url + "/api/v1", headers=headers)
+    excluded = [positive_data_acceptance] if beyond else []
+    if response.status_code == 413:
+        # Too large is a rejection too, one schemathesis does not count as such: the body
+        # really was over the route's limit.
+        assert len(response.request.body or b"") > 4096
+        excluded.append(negative_data_rejection)
+    case.validate_response(response, excluded_checks=excluded, headers=headers)
