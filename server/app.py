@@ -62,7 +62,9 @@ async def media(app: web.Application) -> AsyncIterator[None]:
 async def media_workers(app: web.Application) -> AsyncIterator[None]:
     """Media in worker processes, one per `GREENROOM_MEDIA_WORKERS`; this process serves HTTP."""
     settings = app[settings_key]
-    async with running_pool(settings, settings.media_workers) as pool:
+    async with running_pool(
+        settings, settings.media_workers, on_abandoned=functools.partial(abandon, app[engine_key])
+    ) as pool:
         app[media_key] = pool
         yield
 

@@ -18,7 +18,7 @@ from server.errors import GreenroomError
 from server.logs import configure_logging
 from server.media.rtc.sdp import Offer
 from server.media.session.peers import Peers, running_peers
-from server.media.workers.pool import WorkerOffer
+from server.media.workers.worker import WorkerOffer
 from server.models.base import decode
 from server.store.db import create_engine
 
