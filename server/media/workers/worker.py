@@ -3,7 +3,8 @@ answers, calling it, and ending it. Keeping it running is `pool.py`'s.
 
 A worker is called only while it is `ready` (started, and answering its heartbeat); otherwise,
 and whenever its socket fails or it does not answer in time, a call raises `WorkerUnavailable`,
-a 503 with `Retry-After` that the page knows how to wait for.
+a 503 with `Retry-After` that the page knows how to wait for. A call that goes unanswered makes
+the worker not ready until it answers a heartbeat again.
 """
 
 from __future__ import annotations
@@ -173,6 +174,8 @@ class Worker:
             ):
                 payload = await response.json()
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            # No more offers until its heartbeat is answered again.
+            self.ready = False
             log.warning(
                 "media worker %d did not answer %s (%s)",
                 self.index,
