@@ -10,21 +10,26 @@ import signal
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from server.app import create_app
 from server.bench.candidate import FakeCandidate, SpeakersReply
+from server.bench.server import running_server
 from server.config import Settings
 from server.keys import media_key
 from server.media.workers import pool as pool_module
 from server.media.workers import worker as worker_module
 from server.media.workers.pool import WorkerPool, running_pool
 from server.media.workers.worker import Worker, WorkerStartFailed
+from server.store.checks import check_by_id
+from server.store.db import create_engine
 from tests.conftest import AiohttpClient, Seeded
 from tests.support.peer import PictureTrack, SoundTrack
 from tests.support.synthetic import speech_like, uniform
@@ -70,11 +75,12 @@ def pid_of(worker: Worker) -> int:
 
 
 def alive(pid: int) -> bool:
+    """Running, stopped or hung, but not exited (an orphan's zombie waits for a stranger)."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
         return False
-    return True
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 async def check_status(client: Client, seeded: Seeded) -> str:
@@ -352,3 +358,55 @@ async def test_a_server_whose_worker_cannot_start_does_not_start_and_leaves_no_p
     assert first >= 0.2
     assert second >= 0.4
     assert not any(alive(pid) for pid in flaky.pids())
+
+
+def children(pid: int) -> list[int]:
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def socket_folder(worker: int) -> Path:
+    """The folder of the worker's socket, the last argument of its command line."""
+    socket_path = Path(Path(f"/proc/{worker}/cmdline").read_text().split("\0")[-2])
+    assert socket_path.is_socket()
+    return socket_path.parent
+
+
+async def test_the_workers_of_a_killed_server_stop_and_settle_their_checks(tmp_path: Path) -> None:
+    with running_server(tmp_path, {"GREENROOM_MEDIA_WORKERS": "1"}) as server:
+        check = await asyncio.to_thread(
+            server.api,
+            "POST",
+            "/api/v1/checks",
+            {
+                "candidate": {"name": "Test Candidate", "email": "candidate@example.com"},
+                "starts_at": (datetime.now(UTC) + timedelta(hours=1)).isoformat(),
+                "duration_minutes": 30,
+                "title": "Interview",
+            },
+        )
+        [worker] = children(server.process.pid)
+        folder = socket_folder(worker)
+        candidate = peer(speakers="ignore")
+        try:
+            async with aiohttp.ClientSession() as http:
+                await candidate.connect(
+                    http, check["candidate_url"].rsplit("/", 1)[1], server.base_url
+                )
+            await candidate.next_message("metrics", within=10)
+            server.process.kill()
+            await asyncio.to_thread(server.process.wait)
+
+            async def gone() -> bool:
+                return not alive(worker)
+
+            await seconds_until(gone, within=10)
+            assert not folder.exists(), "the last worker out removes the folder"
+        finally:
+            await candidate.close()
+    engine = create_engine(server.database_url)
+    try:
+        stored = await check_by_id(engine, check["id"])
+    finally:
+        await engine.dispose()
+    assert stored is not None
+    assert stored.status.value == "not_started", "its session settled it as the worker stopped"
