@@ -22,6 +22,7 @@ from aiohttp.test_utils import TestClient
 from server.app import create_app
 from server.bench.candidate import FakeCandidate, SpeakersReply
 from server.bench.server import running_server
+from server.checks import attempts
 from server.config import Settings
 from server.keys import media_key
 from server.media.workers import pool as pool_module
@@ -187,8 +188,14 @@ async def test_a_reload_is_answered_by_the_same_worker_and_replaces_the_session(
 
 
 async def test_a_worker_killed_mid_check_settles_the_check_at_once_and_is_started_again(
-    one_worker: Client, seeded: Seeded
+    one_worker: Client,
+    seeded: Seeded,
+    settings: Settings,
+    flaky_starts: Callable[[list[str]], FlakyStarts],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(pool_module, "RETRY_PAUSE", 1.0)
+    flaky_starts(["exit"])  # a second to mark the check as a late answer's mark would
     worker = worker_of(one_worker, seeded)
     dead = pid_of(worker)
     candidate = peer(speakers="ignore")
@@ -204,12 +211,22 @@ async def test_a_worker_killed_mid_check_settles_the_check_at_once_and_is_starte
         assert await seconds_until(settled, within=2) < 2
     finally:
         await candidate.close()
+    # The HTTP process marks a check in progress after its worker answered: that mark can land
+    # after the worker is lost and its checks settled.
+    assert not worker.ready
+    engine = create_engine(settings.database_url)
+    try:
+        await attempts.start(engine, seeded.check.id)
+    finally:
+        await engine.dispose()
+    assert await check_status(one_worker, seeded) == "in_progress"
 
     async def restarted() -> bool:
         return worker.ready and await healthz(one_worker) == 200
 
     await seconds_until(restarted, within=30)
     assert pid_of(worker) != dead
+    assert await check_status(one_worker, seeded) == "not_started", "settled again"
     again = peer()
     try:
         await again.connect(one_worker, seeded.check.token)

@@ -91,7 +91,7 @@ class WorkerPool:
         await asyncio.gather(*(w.stop() for w in self.workers))
         # A worker that had to be killed did not close its sessions.
         for worker in self.workers:
-            await self._settle(worker)
+            await self._settle(worker, self._lost_checks(worker))
         self._folder.cleanup()
 
     async def _start(self, worker: Worker, *, tries: int | None) -> None:
@@ -122,11 +122,12 @@ class WorkerPool:
         while True:
             worker.ready = True
             await self._watch(worker)
-            await self._settle(worker)
+            lost = self._lost_checks(worker)
+            await self._settle(worker, lost)
             await self._start(worker, tries=None)
             # Again before it takes offers: a check whose offer the lost worker answered just
             # before it went may have been marked in progress after the first pass.
-            await self._settle(worker)
+            await self._settle(worker, lost)
 
     async def _watch(self, worker: Worker) -> None:
         """Until the worker exits, or has not answered for `HUNG_SECONDS` (then it is killed).
@@ -163,18 +164,21 @@ class WorkerPool:
                 heartbeat.cancel()
         await worker.kill()
 
-    async def _settle(self, worker: Worker) -> None:
-        """The checks of the sessions a lost worker took with it show their last verdict again."""
+    def _lost_checks(self, worker: Worker) -> list[str]:
+        """The checks a lost worker may have had sessions for, forgotten from now on."""
         offered = self._offered[worker.index]
         recent = time.monotonic() - self._session_seconds
-        for check_id, at in list(offered.items()):
-            if at < recent:
-                continue
+        lost = [check_id for check_id, at in offered.items() if at >= recent]
+        offered.clear()
+        return lost
+
+    async def _settle(self, worker: Worker, check_ids: list[str]) -> None:
+        """The checks of the sessions a lost worker took with it show their last verdict again."""
+        for check_id in check_ids:
             try:
                 await self._on_abandoned(check_id)
             except Exception:
                 log.exception("could not settle a check of media worker %d", worker.index)
-        offered.clear()
 
     def _note_offer(self, worker: Worker, check_id: str) -> None:
         offered = self._offered[worker.index]
