@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
 
 from server.accounts.service import AccountService
-from server.checks.attempts import abandon, record_verdict
+from server.checks.attempts import abandon, record_verdict, settle_stale
 from server.checks.feed import running_feed
 from server.checks.service import CheckService
 from server.config import Settings
@@ -35,6 +37,8 @@ from server.web.health import healthz
 from server.webhooks.deliverer import running_deliverer
 from server.webhooks.service import WebhookService
 
+log = logging.getLogger(__name__)
+
 MAX_BODY_BYTES = 256 * 1024
 """aiohttp's own cap on any body; each route's model has a smaller one."""
 
@@ -44,6 +48,17 @@ async def database(app: web.Application) -> AsyncIterator[None]:
     app[engine_key] = engine
     yield
     await engine.dispose()
+
+
+async def stale_checks(app: web.Application) -> AsyncIterator[None]:
+    """Checks a crashed server left in progress are settled before this one takes sessions. A
+    database that does not answer yet does not keep the server from starting (`/healthz` says
+    so); the sweep is then left to the next start."""
+    try:
+        await settle_stale(app[engine_key], app[settings_key].session_seconds)
+    except (OSError, SQLAlchemyError):
+        log.warning("could not settle checks left in progress: the database does not answer")
+    yield
 
 
 async def media(app: web.Application) -> AsyncIterator[None]:
@@ -62,7 +77,9 @@ async def media(app: web.Application) -> AsyncIterator[None]:
 async def media_workers(app: web.Application) -> AsyncIterator[None]:
     """Media in worker processes, one per `GREENROOM_MEDIA_WORKERS`; this process serves HTTP."""
     settings = app[settings_key]
-    async with running_pool(settings, settings.media_workers) as pool:
+    async with running_pool(
+        settings, settings.media_workers, on_abandoned=functools.partial(abandon, app[engine_key])
+    ) as pool:
         app[media_key] = pool
         yield
 
@@ -87,7 +104,9 @@ def create_app(settings: Settings) -> web.Application:
     )
     app[settings_key] = settings
     # Order matters: media sessions store results, so they close before the database does.
-    app.cleanup_ctx.extend([database, media_workers if settings.media_workers else media, services])
+    app.cleanup_ctx.extend(
+        [database, stale_checks, media_workers if settings.media_workers else media, services]
+    )
     app.router.add_get("/healthz", healthz)
     add_embed_script(app)
     app.add_subapp("/api/v1", api_app())

@@ -76,6 +76,45 @@ async def settle_status(engine: AsyncEngine, check_id: str) -> None:
             await check_changed(conn, check_id)
 
 
+async def settle_stale_statuses(engine: AsyncEngine, untouched_since: datetime) -> list[str]:
+    """Settle, as `settle_status` does, every check in progress whose row nothing has touched
+    since `untouched_since` (every session start stamps it); returns their ids."""
+    async with engine.begin() as conn:
+        stale = (
+            (
+                await conn.execute(
+                    sa.select(checks.c.id).where(
+                        checks.c.status == CheckStatus.IN_PROGRESS.value,
+                        checks.c.updated_at < untouched_since,
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
+        settled = []
+        for check_id in stale:
+            overall = (
+                await conn.execute(_latest(attempts.c.overall, check_id))
+            ).scalar_one_or_none()
+            # The same condition again: a session may have started for it meanwhile.
+            result = await conn.execute(
+                checks.update()
+                .where(
+                    checks.c.id == check_id,
+                    checks.c.status == CheckStatus.IN_PROGRESS.value,
+                    checks.c.updated_at < untouched_since,
+                )
+                .values(
+                    status=overall or CheckStatus.NOT_STARTED.value, updated_at=datetime.now(UTC)
+                )
+            )
+            if result.rowcount:
+                await check_changed(conn, check_id)
+                settled.append(check_id)
+    return settled
+
+
 async def attempts_since(engine: AsyncEngine, check_id: str, since: datetime) -> int:
     async with engine.connect() as conn:
         query = (

@@ -115,13 +115,23 @@ async def mark_in_progress(
     engine: AsyncEngine, check_id: str, candidate_time_zone: str | None = None
 ) -> None:
     """A media session started; a check already judged keeps its verdict until a new one lands.
-    The candidate's zone, when their browser gave it, is kept from this attempt on."""
+    The candidate's zone, when their browser gave it, is kept from this attempt on.
+
+    A check in progress has `updated_at` stamped by every session that starts for it, so that
+    `settle_stale_statuses` can tell one whose sessions may all be gone (in any instance)."""
     async with engine.begin() as conn:
+        now = datetime.now(UTC)
         updated = await conn.execute(
             checks.update()
             .where(checks.c.id == check_id, checks.c.status == CheckStatus.NOT_STARTED.value)
-            .values(status=CheckStatus.IN_PROGRESS.value, updated_at=datetime.now(UTC))
+            .values(status=CheckStatus.IN_PROGRESS.value, updated_at=now)
         )
+        if not updated.rowcount:
+            await conn.execute(
+                checks.update()
+                .where(checks.c.id == check_id, checks.c.status == CheckStatus.IN_PROGRESS.value)
+                .values(updated_at=now)
+            )
         if candidate_time_zone is not None:
             await conn.execute(
                 checks.update()

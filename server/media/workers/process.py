@@ -1,13 +1,19 @@
 """A media worker process: `python -m server.media.workers.process SOCKET` (started by
 `pool.py`). Its own `Peers` behind a Unix socket that only the HTTP process reaches; it stores
-its sessions' results itself, through the service layer."""
+its sessions' results itself, through the service layer. A worker whose HTTP process is gone
+(killed, crashed) can be sent no offer again: it stops, and its sessions settle their checks."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import functools
+import logging
 import os
+import signal
 import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
@@ -18,12 +24,18 @@ from server.errors import GreenroomError
 from server.logs import configure_logging
 from server.media.rtc.sdp import Offer
 from server.media.session.peers import Peers, running_peers
-from server.media.workers.pool import WorkerOffer
+from server.media.workers.worker import WorkerOffer
 from server.models.base import decode
 from server.store.db import create_engine
 
+log = logging.getLogger(__name__)
+
+ORPHAN_CHECK_SECONDS = 1.0
+"""How often the worker looks whether its HTTP process is still there."""
+
 peers_key = web.AppKey("peers", Peers)
 settings_key = web.AppKey("settings", Settings)
+socket_key = web.AppKey("socket", str)
 routes = web.RouteTableDef()
 
 
@@ -78,12 +90,41 @@ async def media(app: web.Application) -> AsyncIterator[None]:
         await engine.dispose()
 
 
+def remove_socket(socket_path: Path) -> None:
+    """Nobody else is left to remove an orphan's socket and the pool's folder (the last worker
+    out removes the folder)."""
+    socket_path.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        socket_path.parent.rmdir()
+
+
+async def orphan_watch(app: web.Application) -> AsyncIterator[None]:
+    """Stop, as on SIGTERM, once this worker's parent is gone (it is then someone else's child)."""
+    parent = os.getppid()
+
+    async def watch() -> None:
+        while True:
+            await asyncio.sleep(ORPHAN_CHECK_SECONDS)
+            if os.getppid() != parent:
+                break
+        log.error("media worker: the HTTP process is gone; stopping")
+        remove_socket(Path(app[socket_key]))
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    task = asyncio.create_task(watch(), name="orphan watch")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
 def main(socket_path: str) -> None:
     settings = Settings.load(os.environ)
     configure_logging(settings.log_level)
     app = web.Application(middlewares=[errors])
     app[settings_key] = settings
-    app.cleanup_ctx.append(media)
+    app[socket_key] = socket_path
+    app.cleanup_ctx.extend([media, orphan_watch])
     app.router.add_routes(routes)
     web.run_app(app, path=socket_path, print=None, access_log=None)
 
