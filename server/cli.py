@@ -221,6 +221,12 @@ def parser() -> argparse.ArgumentParser:
         help="verdicts stored one at a time, each timed to its webhook (default 100; 0: none)",
     )
     api.add_argument(
+        "--before",
+        metavar="REVISION",
+        help="fill the database at this schema revision (0010 or later: the code reads what "
+        "0010 added) and measure its pages too, then migrate to the newest and measure again",
+    )
+    api.add_argument(
         "--output", type=Path, metavar="JSON", help="also write the figures to this JSON file"
     )
     reminders = bench.add_parser(
@@ -378,6 +384,7 @@ def _bench_api(args: argparse.Namespace) -> int:
             warmup=args.warmup,
             depth=args.checks // 2 if args.depth is None else args.depth,
             webhooks=args.webhooks,
+            before=args.before,
             output=args.output,
         )
     )

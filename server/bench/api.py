@@ -2,18 +2,22 @@
 stored verdict to its webhook at a vendor's endpoint.
 
 For each engine: a throwaway database migrated the real way and filled with N checks of one
-organisation and their attempts and reminders (`dataset.py`), served by `greenroom serve` (a
-real process, `server.py`). Over HTTP, with an API key of that organisation, repeated after a
-warm-up: the first page, pages filtered by status, a page deep in the list reached by walking
-its cursor (the walk's pages are timed too), and a page of 200; and the plans of the statements
-behind each page. Then, on the same server, a webhook for `check.completed` to an endpoint in
-this process (`webhooksink.py`), and verdicts stored one at a time the way a candidate's browser
-stores one when WebRTC cannot connect (`POST /c/{token}/fallback`): each timed from the event's
-own timestamp, written in the verdict's transaction, to its delivery, verified as a vendor
-verifies it.
+organisation and their attempts and reminders (`dataset.py`), and the real application serving
+it on a port of 127.0.0.1 in this process. Over HTTP, with an API key of that organisation,
+repeated after a warm-up: the first page, pages filtered by status, a page deep in the list
+reached by walking its cursor (the walk's pages are timed too), and a page of 200; and the plans
+of the statements behind each page. With `--before REVISION` the database is first filled at
+that revision and measured, then migrated to the newest and measured again, in the same run.
 
-Prints one table, and with `--output` writes the same figures as JSON. Exits 1 when a page
-misses its target (docs/benchmarks.md) or a webhook was missing, twice, or badly signed.
+Then `greenroom serve` (a real process, `server.py`) on the same database, a webhook for
+`check.completed` to an endpoint in this process (`webhooksink.py`), and verdicts stored one at
+a time the way a candidate's browser stores one when WebRTC cannot connect
+(`POST /c/{token}/fallback`): each timed from the event's own timestamp, written in the
+verdict's transaction, to its delivery, verified as a vendor verifies it.
+
+Prints one table, and with `--output` writes the same figures as JSON. Exits 1 when a page of
+the newest schema misses its target (docs/benchmarks.md), or a webhook was missing, came twice
+or was badly signed.
 """
 
 from __future__ import annotations
@@ -36,12 +40,15 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from aiohttp.test_utils import TestServer
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from server.app import create_app
 from server.bench.databases import (
     DATABASE_PREFIX,
     Seeding,
+    analyze,
     seed,
     temporary_postgres,
     temporary_sqlite,
@@ -60,7 +67,7 @@ from server.models.offer import AnswerBody
 from server.models.org import Organisation
 from server.models.result import Browser
 from server.notify.offsets import parse_offsets
-from server.store.db import create_engine, current_revision
+from server.store.db import create_engine, current_revision, migrate
 from server.store.orgs import create_api_key, get_org
 from server.webhooks.deliverer import POLL_SECONDS
 
@@ -113,6 +120,9 @@ class Options:
     """Rows before the deep page (walked `WALK_LIMIT` at a time)."""
     webhooks: int = 100
     """Verdicts stored, one at a time, while the endpoint listens; 0 leaves them out."""
+    before: str | None = None
+    """Fill at this revision and measure the pages first, then migrate to the newest and
+    measure again."""
     seed: int = 1
     output: Path | None = None
 
@@ -165,13 +175,14 @@ class NoMedia:
 
 @dataclass
 class Api:
-    """One organisation's API on the served database, over one keep-alive connection."""
+    """One organisation's API on a served database, over one keep-alive connection."""
 
     http: aiohttp.ClientSession
-    server: Server
+    base_url: str
+    api_key: str
 
     async def get(self, path: str, params: dict[str, str] | None = None) -> bytes:
-        url = self.server.base_url + path
+        url = self.base_url + path
         async with self.http.get(url, params=params, headers=self._auth()) as response:
             body = await response.read()
             if response.status != 200:
@@ -179,7 +190,7 @@ class Api:
         return body
 
     async def post(self, path: str, body: dict[str, Any]) -> Any:
-        url = self.server.base_url + path
+        url = self.base_url + path
         headers = self._auth() | {"User-Agent": BROWSER}
         async with self.http.post(url, json=body, headers=headers) as response:
             answer = await response.read()
@@ -188,7 +199,7 @@ class Api:
         return json.loads(answer)
 
     def _auth(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.server.api_key}"}
+        return {"Authorization": f"Bearer {self.api_key}"}
 
 
 @dataclass(frozen=True)
@@ -217,8 +228,9 @@ async def walk(api: Api, depth: int) -> tuple[str, list[float]]:
         if cursor is not None:
             params["cursor"] = cursor
         started = time.perf_counter()
-        page = json.loads(await api.get(LIST, params))
+        body = await api.get(LIST, params)
         seconds.append(time.perf_counter() - started)
+        page = json.loads(body)
         passed += len(page["items"])
         cursor = page["next_cursor"]
         if cursor is None:
@@ -324,10 +336,12 @@ async def temporary_database(kind: str, options: Options) -> AsyncIterator[str]:
         yield url
 
 
-async def filled(engine: AsyncEngine, options: Options, now: datetime) -> tuple[Seeding, str]:
+async def filled(
+    engine: AsyncEngine, options: Options, now: datetime, revision: str
+) -> tuple[Seeding, str]:
     """The history in one organisation, reminders planned at the server's default lead
-    times; how it was loaded and the organisation's id. The population is dropped on return:
-    its objects are the benchmark's, and its client should not be slowed by collecting them."""
+    times, at `revision`; how it was loaded and the organisation's id. The population goes
+    on return: its objects are the benchmark's, and collecting them must not slow the pages."""
     shape = Shape(
         checks=options.checks,
         attempts=options.attempts,
@@ -335,7 +349,21 @@ async def filled(engine: AsyncEngine, options: Options, now: datetime) -> tuple[
         reminder_offsets=parse_offsets(Settings().reminder_offsets),
     )
     population = Population(shape, now, options.seed)
-    return await seed(engine, population), population.org_ids[0]
+    return await seed(engine, population, revision), population.org_ids[0]
+
+
+@contextlib.asynccontextmanager
+async def served_here(database_url: str, api_key: str) -> AsyncIterator[Api]:
+    """The application on the database, listening on a port of 127.0.0.1 in this process
+    (unlike `greenroom serve`, it serves an older schema too), and the organisation's API."""
+    settings = Settings(database_url=database_url, ice_addresses=("127.0.0.1",))
+    server = TestServer(create_app(settings), host="127.0.0.1")
+    await server.start_server()
+    try:
+        async with aiohttp.ClientSession() as http:
+            yield Api(http, str(server.make_url("")).rstrip("/"), api_key)
+    finally:
+        await server.close()
 
 
 @contextlib.contextmanager
@@ -347,15 +375,23 @@ def serving(database_url: str) -> Iterator[Server]:
             yield server
 
 
-async def bench_engine(
-    kind: str, options: Options, now: datetime
-) -> tuple[Run, Webhooks | None, str]:
+@dataclass
+class Engine:
+    """One engine's runs (a `--before` revision, then the newest), its webhooks and the log of
+    the server that sent them."""
+
+    runs: list[Run]
+    webhooks: Webhooks | None = None
+    log: str = ""
+
+
+async def bench_engine(kind: str, options: Options, now: datetime) -> Engine:
     async with temporary_database(kind, options) as url:
         database = make_url(url).database or ""
         engine = create_engine(url)
         try:
             started = time.perf_counter()
-            seeding, org_id = await filled(engine, options, now)
+            seeding, org_id = await filled(engine, options, now, options.before or "head")
             gc.collect()
             print(
                 f"{kind}: {seeding.checks} checks, {seeding.attempts} attempts in "
@@ -365,27 +401,40 @@ async def bench_engine(
             key = await create_api_key(engine, org_id)
             org = await get_org(engine, org_id)
             assert org is not None
-            run = Run(kind, await current_revision(engine) or "", database, seeding=seeding)
-            webhooks = None
-            with serving(url) as server:
-                async with aiohttp.ClientSession() as http:
-                    history = Api(http, dataclasses.replace(server, api_key=key))
-                    await measure_pages(history, engine, org, options, run)
-                    if options.webhooks:
+            revision = await current_revision(engine) or ""
+            run = Run(kind, revision, database, seeding=seeding)
+            done = Engine([run])
+            async with served_here(url, key) as api:
+                await measure_pages(api, engine, org, options, run)
+            if options.before:
+                started = time.perf_counter()
+                await migrate(engine)
+                migrated = round(time.perf_counter() - started, 2)
+                await analyze(engine)
+                revision = await current_revision(engine) or ""
+                print(f"{kind}: migrated {run.revision} → {revision} in {migrated} s", flush=True)
+                run = Run(kind, revision, database, migrate_s=migrated)
+                done.runs.append(run)
+                async with served_here(url, key) as api:
+                    await measure_pages(api, engine, org, options, run)
+            if options.webhooks:
+                with serving(url) as server:
+                    async with aiohttp.ClientSession() as http:
                         # As the server's own organisation: the history's list stays as it was.
-                        webhooks = await measure_webhooks(Api(http, server), options, run)
-                log = server.log()
+                        vendor = Api(http, server.base_url, server.api_key)
+                        done.webhooks = await measure_webhooks(vendor, options, run)
+                    done.log = server.log()
         finally:
             await engine.dispose()
-    print(table(run), flush=True)
-    return run, webhooks, log
+    print(table(*done.runs), flush=True)
+    return done
 
 
 def warnings_in(log: str) -> list[str]:
     return [line for line in log.splitlines() if " WARNING " in line or " ERROR " in line]
 
 
-async def bench(options: Options) -> list[tuple[Run, Webhooks | None, str]]:
+async def bench(options: Options) -> list[Engine]:
     # A stopped run still stops its server and drops its database: SIGTERM ends it as Ctrl-C.
     task = asyncio.current_task()
     assert task is not None
@@ -400,22 +449,23 @@ def main(options: Options) -> int:
         print(f"greenroom: {problem}", flush=True)
         return 2
     try:
-        results = asyncio.run(bench(options))
+        engines = asyncio.run(bench(options))
     except (KeyboardInterrupt, asyncio.CancelledError):
         # Reached after the cleanup: every server stopped, every database dropped.
         print("greenroom: stopped before the end; nothing is left behind")
         return 130
-    runs = [run for run, _, _ in results]
+    runs = [run for done in engines for run in done.runs]
     for run in runs:
         print_plans(run)
     print()
     print(table(*runs))
-    for run, webhooks, log in results:
-        if webhooks is not None:
-            print(f"{run.engine} webhooks: {dataclasses.asdict(webhooks)}")
-        for line in warnings_in(log):
-            print(f"{run.engine} server: {line}")
-    ok = judged(runs) and all(webhooks is None or webhooks.ok for _, webhooks, _ in results)
+    for done in engines:
+        engine = done.runs[0].engine
+        if done.webhooks is not None:
+            print(f"{engine} webhooks: {dataclasses.asdict(done.webhooks)}")
+        for line in warnings_in(done.log):
+            print(f"{engine} server: {line}")
+    ok = judged(runs) and all(done.webhooks is None or done.webhooks.ok for done in engines)
     if options.output is not None:
         header = {
             "checks": options.checks,
@@ -425,9 +475,11 @@ def main(options: Options) -> int:
             "warmup": options.warmup,
         }
         figures = as_json(runs, header)
-        for entry, (_, webhooks, log) in zip(figures["runs"], results, strict=True):
-            entry["webhooks"] = None if webhooks is None else dataclasses.asdict(webhooks)
-            entry["server_warnings"] = warnings_in(log)
+        newest = {run.engine: entry for run, entry in zip(runs, figures["runs"], strict=True)}
+        for done in engines:
+            entry = newest[done.runs[0].engine]
+            entry["webhooks"] = None if done.webhooks is None else dataclasses.asdict(done.webhooks)
+            entry["server_warnings"] = warnings_in(done.log)
         figures["ok"] = ok
         options.output.write_text(json.dumps(figures, indent=2))
         print(f"written to {options.output}")
