@@ -38,7 +38,7 @@ from server.store.orgs import (
     set_reminder_settings,
 )
 
-HEAD_REVISION = "0010"
+HEAD_REVISION = "0011"
 
 log = logging.getLogger(__name__)
 
