@@ -38,7 +38,7 @@ from server.store.orgs import (
     set_reminder_settings,
 )
 
-HEAD_REVISION = "0010"
+HEAD_REVISION = "0011"
 
 log = logging.getLogger(__name__)
 
@@ -187,6 +187,48 @@ def parser() -> argparse.ArgumentParser:
     dashboard.add_argument(
         "--output", type=Path, metavar="JSON", help="also write the figures to this JSON file"
     )
+    api = bench.add_parser(
+        "api",
+        help="the REST API's list of checks over a large history, and stored verdicts to their "
+        "webhooks, through `greenroom serve` on throwaway SQLite and PostgreSQL databases",
+    )
+    api.add_argument(
+        "--database",
+        choices=["sqlite", "postgresql", "both"],
+        help="which engines (default: both with --postgres-url, else sqlite)",
+    )
+    api.add_argument(
+        "--postgres-url",
+        metavar="URL",
+        help="a PostgreSQL server to create (and drop) a throwaway database on, e.g. "
+        "postgresql:///test?host=/var/run/postgresql",
+    )
+    api.add_argument(
+        "--checks", type=int, default=100_000, help="checks of one organisation (default 100000)"
+    )
+    api.add_argument(
+        "--attempts", type=int, metavar="N", help="attempts in all (default 3 per check)"
+    )
+    api.add_argument("--runs", type=int, default=50, help="timed requests per page (default 50)")
+    api.add_argument("--warmup", type=int, default=5, help="untimed requests before them")
+    api.add_argument(
+        "--depth", type=int, metavar="ROWS", help="rows before the deep page (default: half)"
+    )
+    api.add_argument(
+        "--webhooks",
+        type=int,
+        default=100,
+        help="verdicts stored one at a time, each timed to its webhook (default 100; 0: none)",
+    )
+    api.add_argument(
+        "--before",
+        metavar="REVISION",
+        help="fill the database at this schema revision (0010 or later: the code reads what "
+        "0010 added) and measure its pages too, then migrate to the newest and measure again",
+    )
+    api.add_argument(
+        "--output", type=Path, metavar="JSON", help="also write the figures to this JSON file"
+    )
     reminders = bench.add_parser(
         "reminders",
         help="a burst of due reminders through several `greenroom serve` instances, and an idle "
@@ -229,6 +271,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "bench" and args.action == "dashboard":
         return _bench_dashboard(args)
+    if args.command == "bench" and args.action == "api":
+        return _bench_api(args)
     if args.command == "bench" and args.action == "reminders":
         from server.bench import reminders
 
@@ -320,6 +364,26 @@ def _bench_dashboard(args: argparse.Namespace) -> int:
             runs=args.runs,
             warmup=args.warmup,
             verdicts=args.verdicts,
+            before=args.before,
+            output=args.output,
+        )
+    )
+
+
+def _bench_api(args: argparse.Namespace) -> int:
+    from server.bench import api
+
+    kinds = args.database or ("both" if args.postgres_url else "sqlite")
+    return api.main(
+        api.Options(
+            databases=["sqlite", "postgresql"] if kinds == "both" else [kinds],
+            postgres_url=args.postgres_url,
+            checks=args.checks,
+            attempts=3 * args.checks if args.attempts is None else args.attempts,
+            runs=args.runs,
+            warmup=args.warmup,
+            depth=args.checks // 2 if args.depth is None else args.depth,
+            webhooks=args.webhooks,
             before=args.before,
             output=args.output,
         )

@@ -20,6 +20,10 @@ VERDICT_GRACE_SECONDS = 8.0
 """How long after the measurement window a verdict waits for media that is slow to arrive."""
 SPEAKERS_SECONDS = 60.0
 """How long the speakers step waits for the chime to be heard or the candidate to answer."""
+WEBHOOK_TRY_SECONDS = 15.0
+"""How long one try of a webhook delivery may take, connecting included."""
+MIN_WEBHOOK_LEASE_SECONDS = 20.0
+"""A try and the marks around it within one lease, with room to spare."""
 MIN_TURN_SECRET_LENGTH = 16
 """A leaked username/password pair allows an offline guess of the secret; keep guessing hopeless."""
 
@@ -79,6 +83,11 @@ class Settings:
     """How often due reminders are looked for."""
     webhook_allow_private: bool = False
     """Let webhooks go to http:// and private addresses: for development and tests only."""
+    webhook_lease_seconds: float = 60.0
+    """How long a claimed webhook delivery is one deliverer's, from when its try starts; a
+    crashed server's deliveries are sent again (with the same `webhook-id`) by another, or by
+    itself restarted, after this. It must outlast a try (`WEBHOOK_TRY_SECONDS`), or a slow
+    receiver gets the delivery twice."""
     reminder_lease_seconds: float = 300.0
     """How long a claimed reminder is one scheduler's, from when its mail starts on its way; a
     crashed one's reminders are sent by another (or itself, restarted) after this. Keep it well
@@ -118,6 +127,12 @@ class Settings:
             raise ConfigError(f"unknown log level {self.log_level!r}")
         self._check_ice_servers()
         self._check_mail()
+        lease = self.webhook_lease_seconds
+        if not math.isfinite(lease) or not MIN_WEBHOOK_LEASE_SECONDS <= lease <= 3600:
+            raise ConfigError(
+                f"the webhook lease must be from {MIN_WEBHOOK_LEASE_SECONDS:g} to 3600 seconds "
+                f"(longer than a try's {WEBHOOK_TRY_SECONDS:g} s)"
+            )
 
     def _check_mail(self) -> None:
         try:

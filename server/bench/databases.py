@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from server.bench.dataset import Population
 from server.store.db import async_url, migrate
-from server.store.schema import attempt_reasons, attempts, checks, organisations
+from server.store.schema import attempt_reasons, attempts, checks, organisations, reminders
 
 DATABASE_PREFIX = "greenroom_bench_"
 BATCH_CHECKS = 2000
@@ -89,6 +89,7 @@ async def seed(engine: AsyncEngine, population: Population, revision: str = "hea
             await insert_many(conn, checks, batch.checks, present)
             await insert_many(conn, attempts, batch.attempts, present)
             await insert_many(conn, attempt_reasons, batch.reasons, present)
+            await insert_many(conn, reminders, batch.reminders, present)
             check_count += len(batch.checks)
             attempt_count += len(batch.attempts)
     inserted = time.perf_counter()

@@ -5,6 +5,8 @@ once or more before the call, some never did, a few checks were cancelled; upcom
 been checked more the closer they are. A check's status is what the store would have made of
 its attempts: the latest verdict, `not_started` without one, `cancelled` once cancelled.
 Everything is drawn from one seed, so two runs with the same seed hold the same people.
+With lead times in `Shape.reminder_offsets`, each check also has its reminders as
+`plan_reminders` planned them when it was made and as the scheduler has left them by now.
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from server.bench.verdicts import POOL_SIZE, result_pool
+from server.ids import new_id
 from server.models.check import CheckStatus
 from server.models.result import Overall
+from server.notify.plan import Due, due_times
 from server.store.checks import TOKEN_GRACE
 from server.store.schema import STATUS_COLUMNS
 
@@ -62,15 +66,19 @@ class Shape:
     """The first organisation is the one the benchmark's recruiter works for: the larger."""
     past_days: int = 180
     ahead_days: int = 28
+    reminder_offsets: tuple[timedelta, ...] = ()
+    """The lead times each check's reminders were planned with; none by default (the
+    dashboard reads no reminders). They draw nothing from the seed: the people stay the same."""
 
 
 @dataclass
 class Batch:
-    """Rows for the `checks`, `attempts` and `attempt_reasons` tables."""
+    """Rows for the `checks`, `attempts`, `attempt_reasons` and `reminders` tables."""
 
     checks: list[dict[str, Any]] = field(default_factory=list)
     attempts: list[dict[str, Any]] = field(default_factory=list)
     reasons: list[dict[str, Any]] = field(default_factory=list)
+    reminders: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -212,6 +220,33 @@ class Population:
         }
         batch.checks.append(check)
         batch.attempts += attempts
+        batch.reminders += [
+            self._reminder(check_id, due, cancelled=plan.cancelled)
+            for due in due_times(plan.starts_at, self.shape.reminder_offsets, plan.created_at)
+        ]
+
+    def _reminder(self, check_id: str, due: Due, *, cancelled: bool) -> dict[str, Any]:
+        """A reminder planned when the check was made: sent if it was due before now, else
+        pending; a cancelled check's unsent ones skipped."""
+        row: dict[str, Any] = {
+            "id": new_id(),
+            "check_id": check_id,
+            "kind": "reminder",
+            "offset_minutes": int(due.offset.total_seconds() // 60),
+            "state": "skipped",
+            "due_at": due.at,
+            "lease_until": None,
+            "tries": 0,
+            "last_error": "window_passed",
+            "sent_at": None,
+        }
+        if due.at is None:
+            return row
+        if due.at <= self.now:
+            return row | {"state": "sent", "tries": 1, "last_error": None, "sent_at": due.at}
+        if cancelled:
+            return row | {"last_error": "interview_cancelled"}
+        return row | {"state": "pending", "last_error": None}
 
     def _attempt(
         self, check_id: str, finished_at: datetime, batch: Batch, *, last: bool

@@ -56,18 +56,20 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def running_server(workdir: Path, settings: Mapping[str, str] | None = None) -> Iterator[Server]:
-    """`greenroom serve` on a free port of 127.0.0.1 with a SQLite database in `workdir`, media
-    kept on loopback, and `settings` (GREENROOM_* variables) on top; stopped on the way out."""
+    """`greenroom serve` on a free port of 127.0.0.1 with a SQLite database in `workdir` (unless
+    `settings` name another), media kept on loopback, and `settings` (GREENROOM_* variables) on
+    top; stopped on the way out."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    database_url = f"sqlite:///{workdir / 'greenroom.db'}"
     env = {
         **os.environ,
-        "GREENROOM_DATABASE_URL": database_url,
+        "GREENROOM_DATABASE_URL": f"sqlite:///{workdir / 'greenroom.db'}",
         "GREENROOM_PORT": str(port),
         "GREENROOM_ICE_ADDRESSES": "127.0.0.1",
         **(settings or {}),
     }
+    # The database it serves, also when `settings` name another than the SQLite file.
+    database_url = env["GREENROOM_DATABASE_URL"]
     subprocess.run([GREENROOM, "migrate"], env=env, check=True, capture_output=True)
     created = subprocess.run(
         [GREENROOM, "org", "create", ORGANISATION, "--origin", base_url],

@@ -88,7 +88,11 @@ def read_query(request: web.Request, model: type[Q]) -> Q:
 
 
 def answer(model: BaseModel, status: int = 200) -> web.Response:
-    return web.json_response(model.model_dump(mode="json"), status=status)
+    # pydantic writes the JSON in one pass, without a dict of every field first: a quarter of
+    # a page of 200 checks' time went to building and dumping that dict.
+    return web.Response(
+        text=model.model_dump_json(), status=status, content_type="application/json"
+    )
 
 
 @endpoint(

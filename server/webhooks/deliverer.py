@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import aiohttp
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from server.config import Settings
+from server.config import WEBHOOK_TRY_SECONDS, Settings
 from server.store import leases
 from server.store import webhooks as store
 from server.store.schema import webhook_deliveries
@@ -29,15 +29,15 @@ POLL_SECONDS = 1.0
 """How often due deliveries are looked for: most of the time from a verdict to its webhook."""
 BATCH = 32
 SENDING_AT_ONCE = 8
-TIMEOUT = aiohttp.ClientTimeout(total=15)
-LEASE = timedelta(seconds=60)
-"""Taken again for each delivery as its turn comes, so it always outlasts the 15 s timeout."""
+TIMEOUT = aiohttp.ClientTimeout(total=WEBHOOK_TRY_SECONDS)
 
 
 class Deliverer:
     def __init__(self, engine: AsyncEngine, settings: Settings, http: aiohttp.ClientSession):
         self.engine = engine
         self.allow_private = settings.webhook_allow_private
+        # Taken again for each delivery as its turn comes, so it outlasts the try's timeout.
+        self.lease = timedelta(seconds=settings.webhook_lease_seconds)
         self.http = http
         self._sending = asyncio.Semaphore(SENDING_AT_ONCE)
 
@@ -55,7 +55,7 @@ class Deliverer:
                 await asyncio.sleep(POLL_SECONDS)
 
     async def run_once(self, now: datetime) -> int:
-        due = await store.claim_deliveries(self.engine, now, LEASE, BATCH)
+        due = await store.claim_deliveries(self.engine, now, self.lease, BATCH)
         # One that fails stops the others: none is left running into the next round, and the
         # leases of those stopped lapse, so they are tried again.
         async with asyncio.TaskGroup() as group:
@@ -66,7 +66,9 @@ class Deliverer:
     async def _deliver(self, delivery: store.Delivery) -> None:
         async with self._sending:
             now = datetime.now(UTC)
-            held = await leases.renew(self.engine, webhook_deliveries, delivery.held, now + LEASE)
+            held = await leases.renew(
+                self.engine, webhook_deliveries, delivery.held, now + self.lease
+            )
             if held is None:
                 return  # its lease lapsed while it waited, and it is someone else's now
             status, retry_after, error = await self._post(delivery)

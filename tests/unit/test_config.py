@@ -295,3 +295,15 @@ def test_without_an_smtp_url_reminders_are_off() -> None:
 def test_bad_mail_settings_stop_the_start(env: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         Settings.load(env)
+
+
+@pytest.mark.parametrize("seconds", ["19.9", "3601", "nan", "inf"])
+def test_the_webhook_lease_must_outlast_a_try(seconds: str) -> None:
+    with pytest.raises(ConfigError, match="webhook lease"):
+        Settings.load({"GREENROOM_WEBHOOK_LEASE_SECONDS": seconds})
+
+
+@pytest.mark.parametrize("seconds", ["20", "3600"])
+def test_the_webhook_lease_at_its_limits(seconds: str) -> None:
+    settings = Settings.load({"GREENROOM_WEBHOOK_LEASE_SECONDS": seconds})
+    assert settings.webhook_lease_seconds == float(seconds)
