@@ -50,7 +50,7 @@ class Arrival:
     body: bytes
     headers: dict[str, str]
     sender: int | None
-    """The server process whose connection carried it, when it could be told."""
+    """The server process whose connection carried it, when /proc could tell."""
 
     @property
     def webhook_id(self) -> str:
@@ -113,11 +113,15 @@ def owner_of(port: int, pids: list[int]) -> int | None:
     for pid in pids:
         fds = Path(f"/proc/{pid}/fd")
         try:
-            links = {os.readlink(fds / fd) for fd in os.listdir(fds)}
+            names = os.listdir(fds)
         except OSError:
             continue
-        if links & inodes:
-            return pid
+        for name in names:
+            try:
+                if os.readlink(fds / name) in inodes:
+                    return pid
+            except OSError:  # closed meanwhile
+                continue
     return None
 
 
@@ -252,8 +256,8 @@ async def test_two_servers_on_one_database_deliver_each_event_once(
     )
     assert {event["type"] for event in events} == {"check.completed"}
     senders = Counter(arrival.sender for arrival in receiver.arrivals)
-    assert set(senders) <= {a.process.pid, b.process.pid}, senders
-    assert len(senders) == 2, f"one server delivered everything: {senders}"
+    # None: a connection the lookup missed (it is the test's, not the servers').
+    assert set(senders) - {None} == {a.process.pid, b.process.pid}, senders
     # Each claimed once: no delivery was ever taken by both.
     assert sorted(by_id) == sorted(item["webhook_id"] for item in logged)
     assert {(item["state"], item["attempts"], item["last_status"]) for item in logged} == {
