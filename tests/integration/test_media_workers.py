@@ -19,7 +19,7 @@ from server.keys import media_key
 from server.media.workers.pool import WorkerPool
 from tests.conftest import AiohttpClient, Seeded
 from tests.support.peer import PictureTrack, SoundTrack
-from tests.support.synthetic import speech_like, uniform
+from tests.support.synthetic import live_scene, speech_like
 
 
 @pytest.fixture
@@ -31,7 +31,7 @@ async def workers_client(aiohttp_client: AiohttpClient, settings: Settings) -> T
 
 def peer() -> FakeCandidate:
     return FakeCandidate(
-        PictureTrack([uniform(130, seed=i) for i in range(8)]), SoundTrack(speech_like(2.0))
+        PictureTrack(live_scene(130, 130, frames=30, fps=15)), SoundTrack(speech_like(2.0))
     )
 
 
