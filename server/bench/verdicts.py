@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from server.media.analysis.audio import AudioSummary
+from server.media.analysis.motion import Motion
 from server.media.analysis.network import BrowserReport, NetworkSummary, PhaseTimings
 from server.media.analysis.video import FrameStats, VideoSummary
 from server.media.verdict.local import by_browser
@@ -70,7 +71,10 @@ def _video(rng: random.Random) -> VideoSummary:
         width=width,
         height=height,
         light=light,
-        longest_frozen_s=rng.uniform(2.0, 4.0) if rng.random() < 0.02 else 0.0,
+        # A frozen camera in 2% of attempts: (almost) nothing of the picture moved.
+        motion=Motion(
+            moved_share=rng.uniform(0.0, 0.002) if rng.random() < 0.02 else 0.05, level=3.0
+        ),
     )
 
 

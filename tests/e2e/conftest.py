@@ -31,7 +31,7 @@ from playwright.async_api import (
 from server.bench.server import GREENROOM, Server, running_server
 from tests.support.coturn import Coturn, running_coturn
 from tests.support.media_files import write_wav, write_y4m
-from tests.support.synthetic import scene, silence, speech_like, uniform
+from tests.support.synthetic import Luma, live_scene, silence, speech_like
 
 CHROMIUM_FLAGS = [
     "--use-fake-ui-for-media-stream",
@@ -193,15 +193,19 @@ def relay_server(start_server: StartServer, coturn: Coturn) -> Server:
 
 @pytest.fixture(scope="session")
 def media_files(tmp_path_factory: pytest.TempPathFactory) -> MediaFiles:
-    """Two seconds of each scene at 20 fps, every frame with its own sensor noise so none reads
-    as frozen. A camera at exactly the 15 fps warning line would warn whenever a loaded machine
-    drops a frame; real cameras give 24-30."""
+    """Two seconds of each scene at 20 fps, live: every frame with its own sensor noise, and
+    faint stripes drifting across so the picture moves (noise alone would read as frozen).
+    A camera at exactly the 15 fps warning line would warn whenever a loaded machine drops a
+    frame; real cameras give 24-30."""
     folder = tmp_path_factory.mktemp("media")
-    frames = range(40)
+
+    def live(center: float, border: float) -> list[Luma]:
+        return live_scene(center, border, frames=40, fps=20)
+
     return MediaFiles(
-        well_lit=write_y4m(folder / "well_lit.y4m", [uniform(130, seed=i) for i in frames]),
-        dark=write_y4m(folder / "dark.y4m", [uniform(25, seed=i) for i in frames]),
-        backlit=write_y4m(folder / "backlit.y4m", [scene(60, 220, seed=i) for i in frames]),
+        well_lit=write_y4m(folder / "well_lit.y4m", live(130, 130)),
+        dark=write_y4m(folder / "dark.y4m", live(25, 25)),
+        backlit=write_y4m(folder / "backlit.y4m", live(60, 220)),
         speech=write_wav(folder / "speech.wav", speech_like(3.0, dbfs=-20.0)),
         silence=write_wav(folder / "silence.wav", silence(3.0)),
     )

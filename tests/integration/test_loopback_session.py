@@ -10,11 +10,11 @@ from server.bench.candidate import FakeCandidate
 from server.keys import peers_key
 from tests.conftest import Seeded
 from tests.support.peer import PictureTrack, SoundTrack
-from tests.support.synthetic import scene, silence, speech_like, uniform
+from tests.support.synthetic import live_scene, silence, speech_like
 
 
 def pictures(center: float, border: float) -> list[Any]:
-    return [scene(center, border, seed=i) for i in range(8)]
+    return live_scene(center, border, frames=30, fps=15)
 
 
 async def run_check(
@@ -28,7 +28,7 @@ async def run_check(
 async def test_session_loops_media_back_streams_metrics_and_stores_the_attempt(
     client: TestClient[Any, Any], seeded: Seeded
 ) -> None:
-    video = PictureTrack([uniform(130, seed=i) for i in range(8)])
+    video = PictureTrack(live_scene(130, 130, frames=30, fps=15))
     peer = FakeCandidate(video, SoundTrack(speech_like(3.0)))
     try:
         await peer.connect(client, seeded.check.token)

@@ -33,7 +33,7 @@ from server.store.checks import check_by_id
 from server.store.db import create_engine
 from tests.conftest import AiohttpClient, Seeded
 from tests.support.peer import PictureTrack, SoundTrack
-from tests.support.synthetic import speech_like, uniform
+from tests.support.synthetic import live_scene, speech_like
 
 Client = TestClient[Any, Any]
 
@@ -58,7 +58,7 @@ async def one_worker(aiohttp_client: AiohttpClient, settings: Settings) -> Clien
 
 def peer(speakers: SpeakersReply = "confirm") -> FakeCandidate:
     return FakeCandidate(
-        PictureTrack([uniform(130, seed=i) for i in range(8)]),
+        PictureTrack(live_scene(130, 130, frames=30, fps=15)),
         SoundTrack(speech_like(2.0)),
         speakers=speakers,
     )

@@ -28,14 +28,14 @@ from server.media.rtc.passthrough import (
 from server.media.rtc.reencode import Reencode
 from tests.conftest import AiohttpClient, Seeded
 from tests.support.peer import PictureTrack, SoundTrack
-from tests.support.synthetic import speech_like, uniform
+from tests.support.synthetic import live_scene, speech_like
 
 
 async def test_the_loopback_is_the_browsers_own_stream_and_no_encoder_runs(
     client: TestClient[Any, Any], seeded: Seeded
 ) -> None:
     peer = FakeCandidate(
-        PictureTrack([uniform(130, seed=i) for i in range(8)]), SoundTrack(speech_like(2.0))
+        PictureTrack(live_scene(130, 130, frames=30, fps=15)), SoundTrack(speech_like(2.0))
     )
     try:
         await peer.connect(client, seeded.check.token)
@@ -63,7 +63,7 @@ async def test_a_keyframe_request_about_the_loopback_reaches_the_browsers_sender
     client: TestClient[Any, Any], seeded: Seeded
 ) -> None:
     peer = FakeCandidate(
-        PictureTrack([uniform(130, seed=i) for i in range(8)]), SoundTrack(speech_like(2.0))
+        PictureTrack(live_scene(130, 130, frames=30, fps=15)), SoundTrack(speech_like(2.0))
     )
     requested = asyncio.Event()
     try:
@@ -127,7 +127,7 @@ async def test_the_naive_design_still_runs_for_comparison(
     app = create_app(dataclasses.replace(settings, loopback="reencode"))
     client: TestClient[Any, Any] = await aiohttp_client(app)
     peer = FakeCandidate(
-        PictureTrack([uniform(130, seed=i) for i in range(8)]), SoundTrack(speech_like(2.0))
+        PictureTrack(live_scene(130, 130, frames=30, fps=15)), SoundTrack(speech_like(2.0))
     )
     try:
         await peer.connect(client, seeded.check.token)

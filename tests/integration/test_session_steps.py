@@ -19,14 +19,14 @@ from server.media.analysis.chime import chime_waveform
 from server.models.messages import Bye
 from tests.conftest import AiohttpClient, Seeded
 from tests.support.peer import PictureTrack, SoundTrack
-from tests.support.synthetic import SAMPLE_RATE, silence, speech_like, uniform
+from tests.support.synthetic import SAMPLE_RATE, live_scene, silence, speech_like
 
 
 def peer(speakers: SpeakersReply = "confirm") -> FakeCandidate:
     # The chime as a laptop microphone hears it from its own speakers: 20 dB down, then quiet.
     heard = (chime_waveform(SAMPLE_RATE) * 0.1).astype(np.int16)
     return FakeCandidate(
-        PictureTrack([uniform(130, seed=i) for i in range(8)]),
+        PictureTrack(live_scene(130, 130, frames=30, fps=15)),
         SoundTrack(speech_like(3.0), chime=np.concatenate((heard, silence(0.5)))),
         speakers=speakers,
     )

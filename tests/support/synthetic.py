@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 
@@ -257,3 +260,177 @@ def room(sound: npt.NDArray[np.int16], rate: int = SAMPLE_RATE) -> npt.NDArray[n
     values = np.fft.irfft(np.fft.rfft(sound.astype(np.float64), size) * response, size)
     values = values[: sound.size + int(0.1 * rate)]
     return np.clip(np.rint(values), -32768, 32767).astype(np.int16)
+
+
+# Pictures that move a little, or not at all: what the frozen-camera rule is tested on.
+
+Plane = npt.NDArray[np.float32]
+
+BACKDROPS = ("plain", "room", "detailed")
+"""Rooms behind the candidate, from the easiest picture for an encoder to the hardest."""
+
+
+def _box(plane: Plane, radius: int, axis: int) -> Plane:
+    """The mean of 2 * `radius` + 1 neighbours along `axis`, edges repeated."""
+    pad = [(0, 0), (0, 0)]
+    pad[axis] = (radius + 1, radius)
+    sums = np.cumsum(np.pad(plane, pad, mode="edge"), axis=axis, dtype=np.float64)
+    size = plane.shape[axis]
+    ahead = sums.take(range(2 * radius + 1, 2 * radius + 1 + size), axis=axis)
+    behind = sums.take(range(size), axis=axis)
+    out: Plane = ((ahead - behind) / (2 * radius + 1)).astype(np.float32)
+    return out
+
+
+def _patches(rng: np.random.Generator, height: int, width: int, radius: int) -> Plane:
+    """Noise blurred three times by a box (close to a Gaussian of about `radius`), unit spread."""
+    plane = rng.normal(0.0, 1.0, (height, width)).astype(np.float32)
+    for _ in range(3):
+        plane = _box(_box(plane, radius, 0), radius, 1)
+    out: Plane = plane / max(float(plane.std()), 1e-6)
+    return out
+
+
+def backdrop(kind: str, *, width: int = WIDTH, height: int = HEIGHT, seed: int = 0) -> Plane:
+    """A room without noise: `plain` (an even wall, luma 130), `room` (walls and furniture:
+    smooth patches, spread about 50), `detailed` (shelves, plants, posters: edges at every scale,
+    spread about 45, the hardest for an encoder)."""
+    rng = np.random.default_rng(seed)
+    if kind == "plain":
+        return np.full((height, width), 130.0, dtype=np.float32)
+    if kind == "room":
+        room: Plane = 120.0 + 50.0 * _patches(rng, height, width, 24)
+        return room
+    if kind == "detailed":
+        mix = np.zeros((height, width), dtype=np.float32)
+        for radius, weight in ((2, 0.5), (6, 0.7), (20, 1.0)):
+            mix += weight * _patches(rng, height, width, radius)
+        detailed: Plane = 120.0 + 45.0 * mix / float(np.std(mix))
+        detailed[:, width // 3 : width // 3 + 4] = 40.0  # a door frame
+        detailed[height // 5 :: 37, :] -= 25.0  # shelves
+        return detailed
+    raise ValueError(f"no backdrop {kind!r}")
+
+
+def _plate(picture: npt.NDArray[np.floating[Any]], noise: float, rng: np.random.Generator) -> Luma:
+    if noise:
+        picture = picture + rng.normal(0.0, noise, picture.shape).astype(np.float32)
+    plate: Luma = np.clip(np.rint(picture), 0, 255).astype(np.uint8)
+    return plate
+
+
+def still_picture(kind: str, *, noise: float = 2.0, seed: int = 0) -> Luma:
+    """One noisy picture of a room: the frame a frozen camera delivers over and over."""
+    return _plate(backdrop(kind, seed=seed), noise, np.random.default_rng(seed + 1))
+
+
+def _paint(
+    picture: Plane,
+    center: tuple[float, float],
+    radii: tuple[float, float],
+    colour: Callable[[Plane, Plane], Plane] | float,
+) -> None:
+    """Paints an ellipse (centre x, y; radii x, y in pixels) with edges 1.5 px soft, in place.
+
+    `colour` is a luma or a function of the (x, y) coordinates and the normalised distance.
+    Only the ellipse's bounding box is computed.
+    """
+    height, width = picture.shape
+    (cx, cy), (rx, ry) = center, radii
+    top, bottom = max(0, int(cy - ry) - 2), min(height, int(cy + ry) + 3)
+    left, right = max(0, int(cx - rx) - 2), min(width, int(cx + rx) + 3)
+    if top >= bottom or left >= right:
+        return
+    ys, xs = np.mgrid[top:bottom, left:right].astype(np.float32)
+    distance = np.hypot((xs - cx) / rx, (ys - cy) / ry)
+    inside = np.clip(0.5 - (distance - 1.0) * min(rx, ry) / 1.5, 0.0, 1.0)
+    region = picture[top:bottom, left:right]
+    value = colour(xs, distance) if callable(colour) else colour
+    region += inside * (value - region)
+
+
+def sitting_still(
+    kind: str,
+    *,
+    seconds: float,
+    fps: int = 15,
+    noise: float = 1.0,
+    breath_px: float = 1.5,
+    blink: bool = True,
+    sway_px: float = 0.0,
+    scale: float = 1.0,
+    light: float = 1.0,
+    seed: int = 0,
+) -> list[Luma]:
+    """A candidate sitting as still as a person can in front of backdrop `kind`.
+
+    Head and shoulders fill the lower middle of the picture (`scale` 0.5: a person twice as far
+    away). The shoulders rise and fall `breath_px` with a breath every 4 s, the head a third of
+    that; the eyes close for 150 ms every 4 s (`blink`); the body sways `sway_px` sideways every
+    8 s. Each frame has fresh sensor noise (`noise`, luma levels). `light` scales the whole
+    picture, 0.5 being a dim room. A file of 4 s loops without a jump (with no sway).
+    """
+    room = backdrop(kind, seed=seed)
+    rng = np.random.default_rng(seed + 2)
+    middle, bottom = WIDTH / 2, float(HEIGHT)
+    half_shoulders = 230 * scale
+
+    def shirt(xs: Plane, distance: Plane) -> Plane:
+        shade: Plane = (70.0 + 10.0 * np.clip((xs - middle) / half_shoulders, -1, 1)).astype(
+            np.float32
+        )
+        return shade
+
+    def face(xs: Plane, distance: Plane) -> Plane:
+        shade: Plane = (150.0 - 20.0 * np.minimum(distance, 1.0) ** 2).astype(np.float32)
+        return shade
+
+    frames = []
+    for i in range(round(seconds * fps) + 1):
+        t = i / fps
+        rise = scale * breath_px * np.sin(2 * np.pi * t / 4.0)
+        x = middle + scale * sway_px * np.sin(2 * np.pi * t / 8.0)
+        picture = room.copy()
+        _paint(picture, (x, bottom + 60 * scale - rise), (half_shoulders, 170 * scale), shirt)
+        head_y = bottom - 290 * scale - rise / 3
+        _paint(picture, (x, head_y), (85 * scale, 110 * scale), face)
+        eye_height = (1.5 if blink and 2.0 <= t % 4.0 < 2.15 else 6.0) * scale
+        for side in (-1, 1):
+            eye = (x + side * 32 * scale, head_y - 15 * scale)
+            _paint(picture, eye, (14 * scale, eye_height), 45.0)
+        frames.append(_plate(picture * light, noise, rng))
+    return frames
+
+
+SHIMMER_LEVEL = 6.0
+SHIMMER_PERIOD_PX = 80
+SHIMMER_SECONDS = 2.0
+
+
+def live_scene(
+    center: float,
+    border: float,
+    *,
+    frames: int,
+    fps: int,
+    width: int = WIDTH,
+    height: int = HEIGHT,
+    noise: float = 2.0,
+    seed: int = 0,
+) -> list[Luma]:
+    """`scene` as a live camera gives it, for tests about other things than the picture.
+
+    Fresh sensor noise each frame, and faint upright stripes (`SHIMMER_LEVEL` luma levels,
+    `SHIMMER_PERIOD_PX` wide) drifting across by one stripe every 2 s, standing in for a
+    candidate's movements: noise alone does not tell a live camera from a frozen one. Every
+    region of `scene` spans whole stripes (for widths that are multiples of 320), so the light
+    figures stay those of `scene`; `frames` = 2 s of video loops without a jump.
+    """
+    rng = np.random.default_rng(seed)
+    base = scene(center, border, width=width, height=height, noise=0).astype(np.float32)
+    xs = np.arange(width, dtype=np.float32)
+    out = []
+    for i in range(frames):
+        phase = 2 * np.pi * (xs / SHIMMER_PERIOD_PX - i / (fps * SHIMMER_SECONDS))
+        out.append(_plate(base + SHIMMER_LEVEL * np.sin(phase)[None, :], noise, rng))
+    return out

@@ -8,12 +8,11 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from server.media.analysis.motion import Motion, MotionTracker, block_means, block_side, summarise
+
 Luma = npt.NDArray[np.uint8]
 
 OVEREXPOSED_LEVEL = 250
-# Mean absolute difference (0-255 scale) below which two decoded frames count as the same picture.
-# Real cameras add sensor noise that survives VP8; a frozen source or stalled capture does not.
-IDENTICAL_DIFF = 0.1
 # Sub-sampling step for the statistics: 640x480 becomes 320x240, which changes medians by far less
 # than the thresholds' resolution and halves the cost.
 STEP = 2
@@ -38,7 +37,16 @@ class FrameStats:
 
 def frame_stats(y: Luma) -> FrameStats:
     """Light statistics of one luma plane (any size of at least 4x4)."""
-    sample = y[::STEP, ::STEP].astype(np.float32)
+    return sample_stats(luma_sample(y))
+
+
+def luma_sample(y: Luma) -> npt.NDArray[np.float32]:
+    """Every STEP-th pixel each way, as float: what light and motion are measured on."""
+    sample: npt.NDArray[np.float32] = y[::STEP, ::STEP].astype(np.float32)
+    return sample
+
+
+def sample_stats(sample: npt.NDArray[np.float32]) -> FrameStats:
     h, w = sample.shape
     top, left = h // 4, w // 4
     center = sample[top : h - top, left : w - left]
@@ -56,18 +64,6 @@ def frame_stats(y: Luma) -> FrameStats:
     )
 
 
-def thumbnail(y: Luma) -> npt.NDArray[np.int16]:
-    """A coarse copy of the picture for comparing consecutive frames (kept in memory only)."""
-    return y[:: STEP * 4, :: STEP * 4].astype(np.int16)
-
-
-def frame_difference(a: npt.NDArray[np.int16], b: npt.NDArray[np.int16]) -> float:
-    """Mean absolute luma difference between two thumbnails; inf when their sizes differ."""
-    if a.shape != b.shape:
-        return float("inf")
-    return float(np.abs(a - b).mean())
-
-
 @dataclass(frozen=True)
 class VideoSummary:
     """What arrived on the video track, as judged by the rules."""
@@ -80,8 +76,9 @@ class VideoSummary:
     height: int
     light: FrameStats | None
     """Median of each statistic over the frames; None without frames."""
-    longest_frozen_s: float
-    """Longest stretch of media time over which the picture did not change."""
+    motion: Motion | None
+    """How much of the picture moved over the window; None when not measured (no frames, or a
+    local check, whose canvas cannot tell a frozen camera from a still room)."""
 
 
 class FrameClock:
@@ -104,7 +101,8 @@ class FrameClock:
 
 
 class VideoAnalyser:
-    """Accumulates per-frame numbers for one session. Holds no picture beyond the last thumbnail."""
+    """Accumulates per-frame numbers for one session. Holds no picture, only the block means of
+    the current half second (`motion.py`)."""
 
     def __init__(self) -> None:
         self.frames = 0
@@ -114,10 +112,7 @@ class VideoAnalyser:
         self._last_t: float | None = None
         self._stats: deque[FrameStats] = deque(maxlen=MAX_FRAMES_KEPT)
         self.last: FrameStats | None = None
-        self._thumb: npt.NDArray[np.int16] | None = None
-        self._prev_t = 0.0
-        self._frozen_since: float | None = None
-        self._longest_frozen = 0.0
+        self._motion = MotionTracker()
 
     def add(self, y: Luma, t: float) -> FrameStats:
         """Take one frame's luma plane and its media time in seconds."""
@@ -126,18 +121,11 @@ class VideoAnalyser:
         if self._first_t is None:
             self._first_t = t
         self._last_t = t
-        stats = frame_stats(y)
+        sample = luma_sample(y)
+        stats = sample_stats(sample)
         self._stats.append(stats)
         self.last = stats
-        thumb = thumbnail(y)
-        if self._thumb is not None and frame_difference(thumb, self._thumb) <= IDENTICAL_DIFF:
-            if self._frozen_since is None:
-                self._frozen_since = self._prev_t
-            self._longest_frozen = max(self._longest_frozen, t - self._frozen_since)
-        else:
-            self._frozen_since = None
-        self._thumb = thumb
-        self._prev_t = t
+        self._motion.add(block_means(sample, block_side(*sample.shape)), t)
         return stats
 
     @property
@@ -160,7 +148,7 @@ class VideoAnalyser:
             width=self.width,
             height=self.height,
             light=median_stats(list(self._stats)) if self._stats else None,
-            longest_frozen_s=self._longest_frozen,
+            motion=summarise(self._motion) if self.frames else None,
         )
 
 

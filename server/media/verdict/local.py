@@ -48,7 +48,7 @@ def by_browser(outcome: OutcomeT) -> OutcomeT:
 def video_of(camera: LocalCamera | None) -> VideoSummary:
     if camera is None:
         return VideoSummary(
-            frames=0, duration_s=0.0, fps=None, width=0, height=0, light=None, longest_frozen_s=0.0
+            frames=0, duration_s=0.0, fps=None, width=0, height=0, light=None, motion=None
         )
     light = None
     if camera.frames:
@@ -67,7 +67,7 @@ def video_of(camera: LocalCamera | None) -> VideoSummary:
         height=camera.height,
         light=light,
         # A canvas sampled a few times a second cannot tell a frozen camera from a still room.
-        longest_frozen_s=0.0,
+        motion=None,
     )
 
 

@@ -59,6 +59,7 @@ MIN_LIGHT_SECONDS = 2.0
 BLACK_MEAN = 8
 BLACK_STDDEV = 3
 FROZEN_SECONDS = 2.0
+FROZEN_MOVED_SHARE = 0.004
 FPS_FAIL = 10
 FPS_WARN = 15
 RESOLUTION_FAIL = (320, 240)
@@ -80,19 +81,36 @@ def is_black(video: VideoSummary) -> bool:
     return light is not None and light.mean_luma < BLACK_MEAN and light.contrast < BLACK_STDDEV
 
 
+def is_frozen(video: VideoSummary) -> bool:
+    """Nothing in the picture moved beyond the codec's own changes, over at least 2 s of video."""
+    motion = video.motion
+    return (
+        motion is not None
+        and video.duration_s >= FROZEN_SECONDS
+        and motion.moved_share < FROZEN_MOVED_SHARE
+    )
+
+
 def judge_camera(video: VideoSummary) -> Outcome[CameraMetrics]:
     metrics = CameraMetrics(width=video.width, height=video.height, fps=video.fps)
     found = Findings[CameraMetrics]()
     if video.frames == 0:
         found.add(Status.FAIL, "camera.no_frames")
         return found.outcome(metrics)
+    frozen = False
     if is_black(video):
+        # A covered lens does not move either; opening it is the one fix to give.
         found.add(Status.FAIL, "camera.black")
-    if video.longest_frozen_s >= FROZEN_SECONDS:
+    elif is_frozen(video):
+        frozen = True
         found.add(Status.WARN, "camera.frozen")
-    if video.fps is not None and video.fps < FPS_FAIL:
+    # The frame rate of a picture that does not change is the encoder's choice (it thins out
+    # and drops frames that add nothing), not the camera's or the network's: unsticking the
+    # camera is the fix, and "choppy video" advice would send the candidate the wrong way.
+    fps = None if frozen else video.fps
+    if fps is not None and fps < FPS_FAIL:
         found.add(Status.FAIL, "camera.low_fps")
-    elif video.fps is not None and video.fps < FPS_WARN:
+    elif fps is not None and fps < FPS_WARN:
         found.add(Status.WARN, "camera.low_fps")
     long_side, short_side = max(video.width, video.height), min(video.width, video.height)
     if long_side < RESOLUTION_FAIL[0] or short_side < RESOLUTION_FAIL[1]:
