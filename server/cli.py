@@ -139,8 +139,32 @@ def parser() -> argparse.ArgumentParser:
         "--settle",
         type=float,
         default=3.5,
-        help="seconds after the last candidate connects before measuring; 0 measures every "
-        "session's analysis phase too (default 3.5: the steady state after the verdicts)",
+        help="seconds after the last candidate connects (with --arrivals-seconds: after the "
+        "first arrives) before measuring; 0 measures every session's analysis phase too "
+        "(default 3.5: the steady state after the verdicts)",
+    )
+    media.add_argument(
+        "--arrivals-seconds",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="candidates arrive at random over S seconds (the window is S longer); default 0: "
+        "all at once",
+    )
+    media.add_argument(
+        "--speakers-seconds",
+        type=_seconds_range,
+        default=(0.0, 0.0),
+        metavar="S|LOW-HIGH",
+        help="each candidate answers the speakers step after S seconds, or after a time drawn "
+        "from LOW-HIGH (e.g. 5-20), its sound decoded meanwhile; default 0: at once",
+    )
+    media.add_argument(
+        "--admission",
+        choices=["on", "off", "both"],
+        default="on",
+        help="on: the server admits by measured headroom; off: by the fixed cap alone "
+        "(GREENROOM_ADMISSION=cap); both: one run each per N",
     )
     media.add_argument("--soak", type=int, default=0, metavar="CYCLES", help="connect/disconnect")
     media.add_argument(
@@ -289,6 +313,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     if args.command == "bench":
         from server.bench import media
+        from server.bench.mix import Mix
 
         return media.main(
             media.Options(
@@ -299,6 +324,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 settle=args.settle,
                 workers=args.workers,
                 clients=args.clients,
+                mix=Mix(args.arrivals_seconds, args.speakers_seconds),
+                admissions=("off", "on") if args.admission == "both" else (args.admission,),
                 soak=args.soak,
                 output=args.output,
             )
@@ -343,6 +370,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         access_log_class=AccessLogger,
     )
     return 0
+
+
+def _seconds_range(text: str) -> tuple[float, float]:
+    from server.bench.mix import parse_seconds
+
+    try:
+        return parse_seconds(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _bench_dashboard(args: argparse.Namespace) -> int:

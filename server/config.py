@@ -50,7 +50,22 @@ class Settings:
     public_url: str = ""
     """Base URL candidates reach us at, used in candidate links; empty means http://host:port."""
     max_sessions: int = 8
-    """Concurrent media sessions a media process accepts before answering 503."""
+    """Concurrent media sessions a media process accepts before answering 503, whatever its
+    headroom."""
+    admission: str = "headroom"
+    """`headroom`: a media process also refuses a session (503) while it lacks measured headroom
+    (event-loop lag, CPU, sessions still decoding); `cap`: only `max_sessions` counts."""
+    admission_max_lag_ms: float = 50.0
+    """Refuse new sessions while the media process's event loop runs this late (ms)."""
+    admission_max_cpu: float = 0.8
+    """Refuse new sessions while the media process's CPU over the last 3 s, with what the new
+    and the just-admitted sessions will add, would pass this many cores (one process ≈ 1 core)."""
+    admission_max_decoding: int = 6
+    """At most this many sessions of one media process in their decoding window (before their
+    verdict: the picture, then the sound, are decoded) at once."""
+    admission_decoding_cpu: float = 0.08
+    """What one session in its decoding window is taken to cost (cores): reserved for sessions
+    admitted in the last 3 s, whose cost the CPU figure does not show yet."""
     loopback: str = "passthrough"
     """`passthrough` sends the browser's own frames back; `reencode` decodes and re-encodes them
     (the naive design, several times the CPU; kept to be measured against)."""
@@ -103,6 +118,7 @@ class Settings:
             raise ConfigError("public URL must be an http(s) URL")
         if self.max_sessions < 1:
             raise ConfigError("max sessions must be at least 1")
+        self._check_admission()
         if self.loopback not in ("passthrough", "reencode"):
             raise ConfigError("loopback must be passthrough or reencode")
         if not 0 <= self.media_workers <= 64:
@@ -133,6 +149,23 @@ class Settings:
                 f"the webhook lease must be from {MIN_WEBHOOK_LEASE_SECONDS:g} to 3600 seconds "
                 f"(longer than a try's {WEBHOOK_TRY_SECONDS:g} s)"
             )
+
+    def _check_admission(self) -> None:
+        if self.admission not in ("headroom", "cap"):
+            raise ConfigError("admission must be headroom or cap")
+        lag, cpu, reserve = (
+            self.admission_max_lag_ms,
+            self.admission_max_cpu,
+            self.admission_decoding_cpu,
+        )
+        if not math.isfinite(lag) or not 1.0 <= lag <= 10_000.0:
+            raise ConfigError("admission max lag must be from 1 to 10000 ms")
+        if not math.isfinite(cpu) or not 0.05 <= cpu <= 64.0:
+            raise ConfigError("admission max CPU must be from 0.05 to 64 cores")
+        if self.admission_max_decoding < 1:
+            raise ConfigError("admission max decoding must be at least 1")
+        if not math.isfinite(reserve) or not 0.0 <= reserve < cpu:
+            raise ConfigError("admission decoding CPU must be from 0 to below the max CPU")
 
     def _check_mail(self) -> None:
         try:

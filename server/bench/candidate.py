@@ -81,7 +81,7 @@ class FakeCandidate:
         async with http.post(f"{base_url}/c/{token}/offer", json=await self.offer()) as response:
             answer = await response.json()
             if response.status != 200:
-                raise OfferRefused(response.status, answer)
+                raise OfferRefused(response.status, answer, response.headers.get("Retry-After"))
         self.session_id = answer["session_id"]
         await self.pc.setRemoteDescription(RTCSessionDescription(answer["sdp"], answer["type"]))
 
@@ -139,7 +139,9 @@ class FakeCandidate:
 
 
 class OfferRefused(aiohttp.ClientError):
-    def __init__(self, status: int, body: Any) -> None:
+    def __init__(self, status: int, body: Any, retry_after: str | None = None) -> None:
         super().__init__(f"offer refused: {status} {body}")
         self.status = status
         self.body = body
+        self.retry_after = int(retry_after) if retry_after and retry_after.isdigit() else None
+        """Seconds the server asked us to wait (`Retry-After`), if it did."""

@@ -20,6 +20,8 @@ import numpy as np
 from aiortc import MediaStreamTrack
 
 from server.bench.candidate import FakeCandidate
+from server.bench.mix import CONNECT_SPACING, Arrival
+from server.bench.visit import Visit, sleep_until, visit
 from server.media.rtc.internals import host_addresses, on_keyframe_request
 
 FPS = 15
@@ -115,23 +117,40 @@ def candidate(media: Media, loopback: bool) -> FakeCandidate:
 
 @dataclass(frozen=True)
 class Plan:
-    """One load-generator process's share: its checks and the measured window (wall clock)."""
+    """One load-generator process's share: its checks, when each arrives and how long it takes
+    to answer the speakers step, and the measured window (wall clock)."""
 
     base_url: str
     tokens: list[str]
     loopback: bool
     start_at: float
     end_at: float
+    arrivals: list[Arrival] = dataclasses.field(default_factory=list)
+    """One per token; none: all at once, answering the speakers step at once."""
+    arrive_from: float = 0.0
+    """Wall clock the arrivals' offsets count from."""
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Plan:
+        return cls(**{**data, "arrivals": [Arrival(**a) for a in data.get("arrivals", [])]})
 
 
 @dataclass(frozen=True)
 class Seen:
-    """What one candidate saw in the measured window."""
+    """What one candidate saw, from when it was watched to the end of the window."""
 
     error: str
     metrics_at: list[float]
     received_fps: list[float]
     loopback_frames: int
+    seconds: float = 0.0
+    """How long it was watched; 0: the whole window."""
+    admitted: bool = True
+    """The server answered its offer."""
+    refused: bool = False
+    """It got 503 to its offer and to every retry."""
+    busy: int = 0
+    """503 answers it got."""
 
 
 @contextlib.asynccontextmanager
@@ -156,27 +175,52 @@ async def arriving(
 
 
 async def run_plan(plan: Plan, media: Media) -> list[Seen]:
-    async with (
-        aiohttp.ClientSession() as http,
-        arriving(http, plan.base_url, plan.tokens, media, plan.loopback) as people,
-    ):
-        await asyncio.sleep(max(0.0, plan.start_at - time.time()))
-        at_start = [p.received["video"] for p, _ in people]
-        await asyncio.sleep(max(0.0, plan.end_at - time.time()))
-        return [
-            Seen(
-                error=error,
-                metrics_at=[t for t in person.metrics_at if plan.start_at <= t <= plan.end_at],
-                received_fps=person.received_fps[-8:],
-                loopback_frames=person.received["video"] - before,
+    arrivals = plan.arrivals or [Arrival(CONNECT_SPACING * i, 0.0) for i in range(len(plan.tokens))]
+    visits = [Visit(candidate(media, plan.loopback)) for _ in plan.tokens]
+    async with aiohttp.ClientSession() as http:
+        tasks = [
+            asyncio.create_task(
+                visit(
+                    v,
+                    http,
+                    plan.base_url,
+                    token,
+                    arrival,
+                    arrive_at=plan.arrive_from + arrival.offset,
+                    window_start=plan.start_at,
+                )
             )
-            for (person, error), before in zip(people, at_start, strict=True)
+            for v, token, arrival in zip(visits, plan.tokens, arrivals, strict=True)
         ]
+        try:
+            await sleep_until(plan.end_at)
+            return [seen(v, plan.end_at) for v in visits]
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.gather(*(v.person.close() for v in visits), return_exceptions=True)
+
+
+def seen(visit: Visit, end_at: float) -> Seen:
+    person, since = visit.person, visit.watched_from
+    error = visit.error or ("no metrics in the window" if visit.admitted and since is None else "")
+    return Seen(
+        error=error,
+        metrics_at=[] if since is None else [t for t in person.metrics_at if since <= t <= end_at],
+        received_fps=person.received_fps[-8:],
+        loopback_frames=0 if since is None else person.received["video"] - visit.frames_before,
+        seconds=0.0 if since is None else end_at - since,
+        admitted=visit.admitted,
+        # Still waiting to be let in when the window ends is being refused too.
+        refused=visit.refused or (visit.busy > 0 and not visit.admitted),
+        busy=visit.busy,
+    )
 
 
 def main() -> None:
     """`python -m server.bench.load`: a Plan as JSON on stdin, the candidates' figures on stdout."""
-    plan = Plan(**json.load(sys.stdin))
+    plan = Plan.from_json(json.load(sys.stdin))
     with host_addresses(("127.0.0.1",)):
         seen = asyncio.run(run_plan(plan, encode_media()))
     json.dump([dataclasses.asdict(s) for s in seen], sys.stdout)

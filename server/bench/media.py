@@ -9,19 +9,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from collections import Counter
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
 
 from server.bench.load import Media, Plan, Seen, arriving, encode_media
+from server.bench.mix import Mix, draw
 from server.bench.procfs import cpu_seconds, rss_mb
-from server.bench.report import Report, judge, table
+from server.bench.report import Report, judge, summary, table
 from server.bench.server import Server, running_server
 from server.media.rtc.internals import host_addresses
 
@@ -45,15 +48,23 @@ class Options:
     """The server's media workers."""
     clients: int
     """Load-generator processes."""
+    mix: Mix = field(default_factory=Mix)
+    """How candidates arrive and how long they take at the speakers step."""
+    admissions: tuple[str, ...] = ("on",)
+    """on: the server admits by headroom; off: by the fixed cap alone; one run per N each."""
     soak: int = 0
     """Connect/disconnect cycles of one candidate, after the runs."""
     output: Path | None = None
     """Where to write the figures as JSON, if anywhere."""
 
 
-def bench_settings(sessions: int, workers: int, loopback: str) -> dict[str, str]:
+def bench_settings(
+    sessions: int, workers: int, loopback: str, admission: str = "on"
+) -> dict[str, str]:
     return {
+        # An upper bound only: with admission on, headroom decides.
         "GREENROOM_MAX_SESSIONS": str(sessions + 4),
+        "GREENROOM_ADMISSION": "headroom" if admission == "on" else "cap",
         "GREENROOM_MEDIA_WORKERS": str(workers),
         "GREENROOM_LOOPBACK": loopback,
         "GREENROOM_LOG_LEVEL": "WARNING",
@@ -103,7 +114,9 @@ async def generate_load(plans: list[Plan]) -> list[Seen]:
     return [Seen(**seen) for stdout, _ in outputs for seen in json.loads(stdout)]
 
 
-async def run(design: str, sessions: int, options: Options, workdir: Path) -> Report:
+async def run(
+    design: str, admission: str, sessions: int, options: Options, workdir: Path
+) -> Report:
     """One run. The naive design is aiortc's example server: one process, decode, re-encode."""
     seconds, mode, workers, clients = (
         options.seconds,
@@ -115,7 +128,7 @@ async def run(design: str, sessions: int, options: Options, workdir: Path) -> Re
     loopback = mode == "full"
     naive = design == "naive"
     settings = bench_settings(
-        sessions, 0 if naive else workers, "reencode" if naive else "passthrough"
+        sessions, 0 if naive else workers, "reencode" if naive else "passthrough", admission
     )
     with running_server(workdir, settings) as server:
         async with aiohttp.ClientSession() as http:
@@ -123,13 +136,26 @@ async def run(design: str, sessions: int, options: Options, workdir: Path) -> Re
         await asyncio.sleep(1.0)
         pid = server.process.pid
         rss_idle = rss_mb(pid)
-        # Encoding the media and connecting take a few seconds; `settle` more and the window
-        # starts. With settle 0 it holds every session's measurement phase (decoding, analysis).
-        start_at = time.time() + LOAD_START_SECONDS + 0.06 * sessions / clients + settle
-        end_at = start_at + seconds
-        shares = [tokens[i::clients] for i in range(clients)]
+        # Encoding the media takes a moment, then candidates arrive; the window starts once
+        # they have connected (at once) or the first has (spread out), and `settle` after. With
+        # settle 0 it holds every session's measurement phase (decoding, analysis).
+        arrive_from = time.time() + LOAD_START_SECONDS
+        arrivals = draw(options.mix, sessions, clients=clients, seed=sessions)
+        connecting = 0.06 * sessions / clients if options.mix.arrivals_seconds == 0 else 0.0
+        start_at = arrive_from + connecting + settle
+        end_at = start_at + options.mix.arrivals_seconds + seconds
         plans = [
-            Plan(server.base_url, share, loopback, start_at, end_at) for share in shares if share
+            Plan(
+                server.base_url,
+                tokens[i::clients],
+                loopback,
+                start_at,
+                end_at,
+                arrivals=arrivals[i::clients],
+                arrive_from=arrive_from,
+            )
+            for i in range(clients)
+            if tokens[i::clients]
         ]
         load = asyncio.create_task(generate_load(plans))
         await asyncio.sleep(max(0.0, start_at - time.time()))
@@ -138,21 +164,35 @@ async def run(design: str, sessions: int, options: Options, workdir: Path) -> Re
         cpu_end = cpu_seconds(pid)
         rss_load = rss_mb(pid)
         people = await load
-    figures = judge(people, seconds, loopback)
-    connected = sum(1 for p in people if not p.error and p.metrics_at)
+        reasons = refusal_reasons(server.log())
+    window = end_at - start_at
+    figures = judge(people, window, loopback)
+    connected = sum(1 for p in people if p.admitted and not p.error and p.metrics_at)
+    cpu = cpu_end - cpu_start
     return Report(
         design=design,
         mode=mode,
+        admission=admission,
         sessions=sessions,
-        seconds=seconds,
+        seconds=round(window, 1),
         connected=connected,
-        failures=sessions - connected,
-        server_core_s_per_session_s=round((cpu_end - cpu_start) / seconds / sessions, 4),
-        server_cpu_pct=round(100 * (cpu_end - cpu_start) / seconds, 1),
+        failures=sessions - connected - figures.refused,
+        server_core_s_per_session_s=round(cpu / max(figures.session_seconds, 1e-9), 4),
+        server_cpu_pct=round(100 * cpu / window, 1),
         rss_idle_mb=round(rss_idle, 1),
-        rss_per_session_mb=round((rss_load - rss_idle) / sessions, 1),
+        rss_per_session_mb=round((rss_load - rss_idle) / max(figures.admitted, 1), 1),
+        refusal_reasons=reasons,
         **asdict(figures),
     )
+
+
+REFUSAL = re.compile(r"session refused \(([a-z ]+)\)")
+
+
+def refusal_reasons(log: str) -> str:
+    """How often the server refused by headroom, by reason, from its log (`headroom.py`)."""
+    counts = Counter(REFUSAL.findall(log))
+    return " ".join(f"{why.replace(' ', '_')}:{n}" for why, n in sorted(counts.items())) or "-"
 
 
 @dataclass(frozen=True)
@@ -201,22 +241,28 @@ def main(options: Options) -> int:
     with host_addresses(("127.0.0.1",)):
         for count in options.sessions:
             for design in options.designs:
-                with tempfile.TemporaryDirectory() as workdir:
-                    report = asyncio.run(run(design, count, options, Path(workdir)))
-                reports.append(report)
-                print(table(reports[-1:]), flush=True)
+                for admission in options.admissions:
+                    with tempfile.TemporaryDirectory() as workdir:
+                        report = asyncio.run(run(design, admission, count, options, Path(workdir)))
+                    reports.append(report)
+                    print(table(reports[-1:]), flush=True)
         if options.soak:
             with tempfile.TemporaryDirectory() as workdir:
                 soaked = asyncio.run(soak(options.soak, media, Path(workdir)))
             print("soak:", json.dumps(asdict(soaked)))
     print()
     print(table(reports))
+    lines = summary(reports)
+    print("\n".join(lines))
     if options.output is not None:
         results = {
             "workers": options.workers,
             "load_processes": options.clients,
             "settle_seconds": options.settle,
+            "arrivals_seconds": options.mix.arrivals_seconds,
+            "speakers_seconds": list(options.mix.speakers_seconds),
             "runs": [{**asdict(report), "ok": report.ok} for report in reports],
+            "summary": lines,
             **({"soak": asdict(soaked)} if soaked else {}),
         }
         options.output.write_text(json.dumps(results, indent=2))

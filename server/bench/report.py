@@ -19,23 +19,42 @@ MIN_FPS_SHARE = 0.9
 
 @dataclass(frozen=True)
 class Figures:
-    """What the candidates saw, worst case over the sessions of one run."""
+    """What the admitted candidates saw, worst case over their sessions in one run."""
 
+    admitted: int
+    """Candidates whose offer was answered."""
+    refused: int
+    """Candidates refused (503) at their offer and at every retry."""
+    busy_answers: int
+    """503 answers, retries included."""
+    session_seconds: float
+    """Seconds of admitted sessions watched in the window, summed."""
     metrics_rate_min: float
     metrics_lag_p99_ms: float
     received_fps_min: float
     loopback_fps_min: float | None
     sessions_meeting_all: int
+    """Of the admitted."""
 
 
 @dataclass(frozen=True)
 class Report:
     design: str
     mode: str
+    admission: str
+    """on: by headroom; off: only the fixed cap."""
     sessions: int
     seconds: float
     connected: int
+    """Admitted and sending metrics."""
     failures: int
+    """Neither connected nor refused: an error, or an admitted session that showed nothing."""
+    admitted: int
+    refused: int
+    busy_answers: int
+    refusal_reasons: str
+    """The server's refusals by headroom, by reason (`cpu:3 decoding:1`), from its log."""
+    session_seconds: float
     server_core_s_per_session_s: float
     server_cpu_pct: float
     rss_idle_mb: float
@@ -48,7 +67,8 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        return self.failures == 0 and self.sessions_meeting_all == self.sessions
+        """Every candidate was admitted or refused, and every admitted one met all conditions."""
+        return self.failures == 0 and self.sessions_meeting_all == self.admitted
 
 
 def p99(values: list[float]) -> float:
@@ -59,16 +79,21 @@ def p99(values: list[float]) -> float:
 
 
 def judge(people: list[Seen], seconds: float, loopback: bool) -> Figures:
+    """`seconds`: the window, for candidates watched for all of it. The refused are left out."""
     rates, lags, received, looped, meeting = [], [], [], [], 0
-    for person in people:
+    admitted = [p for p in people if p.admitted]
+    watched = 0.0
+    for person in admitted:
         arrivals = person.metrics_at
-        rate = len(arrivals) / seconds
+        own = person.seconds or seconds
+        watched += own if arrivals else 0.0
+        rate = len(arrivals) / own
         gaps = [later - earlier for earlier, later in itertools.pairwise(arrivals)]
         # Lateness against the session's own rhythm (4 Hz while measuring, slower after).
         nominal = statistics.median(gaps) if gaps else 0.0
         lag = [max(0.0, 1000 * (gap - nominal)) for gap in gaps]
         fps = statistics.median(person.received_fps) if person.received_fps else 0.0
-        loop_fps = person.loopback_frames / seconds
+        loop_fps = person.loopback_frames / own
         rates.append(rate)
         lags += lag
         received.append(fps)
@@ -82,6 +107,10 @@ def judge(people: list[Seen], seconds: float, loopback: bool) -> Figures:
         )
         meeting += good
     return Figures(
+        admitted=len(admitted),
+        refused=sum(p.refused for p in people),
+        busy_answers=sum(p.busy for p in people),
+        session_seconds=round(watched, 1),
         metrics_rate_min=round(min(rates, default=0.0), 2),
         metrics_lag_p99_ms=round(p99(lags), 1),
         received_fps_min=round(min(received, default=0.0), 1),
@@ -93,7 +122,12 @@ def judge(people: list[Seen], seconds: float, loopback: bool) -> Figures:
 COLUMNS = [
     ("design", "design"),
     ("mode", "mode"),
+    ("admission", "admission"),
     ("sessions", "N"),
+    ("admitted", "admitted"),
+    ("refused", "refused"),
+    ("busy_answers", "503s"),
+    ("refusal_reasons", "why"),
     ("failures", "fail"),
     ("server_core_s_per_session_s", "core-s/s·session"),
     ("server_cpu_pct", "server CPU %"),
@@ -102,7 +136,7 @@ COLUMNS = [
     ("metrics_lag_p99_ms", "lag p99 ms"),
     ("received_fps_min", "recv fps min"),
     ("loopback_fps_min", "loop fps min"),
-    ("sessions_meeting_all", "meeting all"),
+    ("sessions_meeting_all", "meeting all (of admitted)"),
 ]
 
 
@@ -115,3 +149,48 @@ def table(reports: list[Report]) -> str:
     return "\n".join(
         "  ".join(cell.rjust(w) for cell, w in zip(row, widths, strict=True)) for row in rows
     )
+
+
+def capacity(reports: list[Report], design: str) -> Report | None:
+    """The run of the largest N at which every candidate was admitted and met all conditions,
+    with admission control off (or on, where it refused none)."""
+    full = [
+        r
+        for r in reports
+        if r.design == design and r.ok and r.refused == 0 and r.admitted == r.sessions
+    ]
+    off = [r for r in full if r.admission == "off"] or full
+    return max(off, key=lambda r: r.sessions, default=None)
+
+
+def summary(reports: list[Report]) -> list[str]:
+    """Capacity per design, what admission admitted against it, and cost at N = 1 and at
+    capacity."""
+    lines = []
+    found: dict[str, Report] = {}
+    for design in dict.fromkeys(r.design for r in reports):
+        best = capacity(reports, design)
+        single = next((r for r in reports if r.design == design and r.sessions == 1), None)
+        cost = [] if single is None else [f"{single.server_core_s_per_session_s} at N=1"]
+        if best is None:
+            lines.append(f"{design}: no N met all conditions")
+            continue
+        found[design] = best
+        cost.append(f"{best.server_core_s_per_session_s} at N={best.sessions} (capacity)")
+        lines.append(
+            f"{design}: capacity {best.sessions} (admission {best.admission}); "
+            f"core-s per session-second {', '.join(cost)}"
+        )
+        for run in reports:
+            if run.design != design or run.admission != "on":
+                continue
+            share = run.admitted / best.sessions
+            lines.append(
+                f"  admission on, N={run.sessions}: admitted {run.admitted} "
+                f"({share:.2f} of capacity), refused {run.refused}, failed {run.failures}, "
+                f"admitted meeting all {run.sessions_meeting_all}/{run.admitted}"
+            )
+    if "naive" in found and "current" in found:
+        ratio = found["current"].sessions / found["naive"].sessions
+        lines.append(f"capacity, current / naive: {ratio:.1f}x")
+    return lines

@@ -13,6 +13,8 @@ from server.config import SPEAKERS_SECONDS, VERDICT_GRACE_SECONDS, Settings
 from server.errors import Busy
 from server.media.rtc.internals import host_addresses
 from server.media.rtc.sdp import Offer
+from server.media.session.admission import AdmissionRules
+from server.media.session.headroom import Headroom
 from server.media.session.session import AbandonSink, MediaSession, ResultSink, SessionLimits
 from server.models.offer import AnswerBody
 from server.models.result import Browser
@@ -34,8 +36,11 @@ class Peers:
         ice_servers: list[RTCIceServer],
         on_result: ResultSink,
         on_abandoned: AbandonSink,
+        headroom: Headroom | None = None,
     ) -> None:
+        """Without `headroom`, only `max_sessions` limits what is admitted."""
         self.max_sessions = max_sessions
+        self.headroom = headroom
         self.limits = limits
         self.ice_servers = ice_servers
         self._on_result = on_result
@@ -56,6 +61,11 @@ class Peers:
             await asyncio.gather(*(s.close() for s in old))
         if len(self._sessions) >= self.max_sessions:
             raise Busy("all media slots are in use", retry_after=RETRY_AFTER_SECONDS)
+        if self.headroom is not None:
+            decoding = sum(1 for s in self._sessions.values() if s.result is None)
+            if self.headroom.refusal(sessions=len(self._sessions), decoding=decoding):
+                raise Busy("the media server has no room now", retry_after=RETRY_AFTER_SECONDS)
+            self.headroom.admitted()
         session = MediaSession(
             check_id=check_id,
             browser=browser,
@@ -103,7 +113,17 @@ async def running_peers(
     settings: Settings, *, on_result: ResultSink, on_abandoned: AbandonSink
 ) -> AsyncIterator[Peers]:
     """This process's sessions, as the settings say, offering only the configured ICE host
-    addresses while they run; every session is closed on the way out."""
+    addresses while they run, and admitting by measured headroom unless they say not to; every
+    session is closed on the way out."""
+    rules = AdmissionRules(
+        max_sessions=settings.max_sessions,
+        headroom=settings.admission == "headroom",
+        max_lag_ms=settings.admission_max_lag_ms,
+        max_cpu=settings.admission_max_cpu,
+        max_decoding=settings.admission_max_decoding,
+        decoding_cpu=settings.admission_decoding_cpu,
+    )
+    headroom = Headroom(rules) if rules.headroom else None
     peers = Peers(
         max_sessions=settings.max_sessions,
         limits=SessionLimits(
@@ -117,9 +137,14 @@ async def running_peers(
         ice_servers=[],
         on_result=on_result,
         on_abandoned=on_abandoned,
+        headroom=headroom,
     )
     with host_addresses(settings.ice_addresses):
+        if headroom is not None:
+            await headroom.start()
         try:
             yield peers
         finally:
             await peers.close_all()
+            if headroom is not None:
+                await headroom.stop()
