@@ -74,7 +74,9 @@ def refusal(rules: AdmissionRules, load: Load) -> Refusal | None:
     """Why the next session is refused, or None to admit it."""
     if load.sessions >= rules.max_sessions:
         return Refusal.FULL
-    if not rules.headroom:
+    # An idle process always takes one: nobody is there to protect, and a lag or CPU of its own
+    # (start-up, other work in the HTTP process) must not turn every candidate away.
+    if not rules.headroom or load.sessions == 0:
         return None
     if load.lag_ms > rules.max_lag_ms:
         return Refusal.LAG
