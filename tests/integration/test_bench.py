@@ -17,6 +17,7 @@ import pytest
 from server.bench.databases import database_exists
 from server.bench.dataset import Population, Shape
 from server.bench.load import FPS, Seen
+from server.bench.mix import Mix, draw, parse_seconds
 from server.bench.report import MAX_LAG_P99_MS, judge
 from server.bench.server import GREENROOM
 from server.bench.timing import percentile, summarise
@@ -71,6 +72,38 @@ def test_without_the_loopback_only_what_arrives_counts() -> None:
     assert (figures.sessions_meeting_all, figures.loopback_fps_min) == (1, None)
 
 
+def test_the_refused_are_counted_apart_and_the_late_on_their_own_time() -> None:
+    refused = Seen("", [], [], 0, admitted=False, refused=True, busy=4)
+    # Arrived late: watched for 4 s of the 10, at the same rates.
+    late = Seen("", steady(4), [15.0] * 8, 60, seconds=4.0, busy=1)
+    good = Seen("", steady(10), [15.0] * 8, 150)
+    figures = judge([good, late, refused], 10, loopback=True)
+    assert (figures.admitted, figures.refused, figures.busy_answers) == (2, 1, 5)
+    assert figures.sessions_meeting_all == 2
+    assert figures.session_seconds == 14.0
+    assert (figures.metrics_rate_min, figures.loopback_fps_min) == (2.5, 15.0)
+
+
+def test_candidates_arrive_spread_out_and_take_their_time_at_the_speakers() -> None:
+    mix = Mix(arrivals_seconds=30, speakers_seconds=parse_seconds("5-20"))
+    arrivals = draw(mix, 40, clients=2, seed=1)
+    assert arrivals == draw(mix, 40, clients=2, seed=1), "the same for every design"
+    offsets = [a.offset for a in arrivals]
+    assert offsets == sorted(offsets)
+    assert offsets[0] >= 0
+    assert offsets[-1] <= 30
+    assert offsets[-1] - offsets[0] > 20, "spread, not a burst"
+    assert all(5 <= a.speakers_s <= 20 for a in arrivals)
+    assert len({a.speakers_s for a in arrivals}) > 30, "drawn per candidate"
+    at_once = draw(Mix(), 4, clients=2, seed=1)
+    assert [(a.offset, a.speakers_s) for a in at_once] == [(0, 0), (0, 0), (0.05, 0), (0.05, 0)]
+    assert parse_seconds("10") == (10.0, 10.0)
+    with pytest.raises(ValueError, match="not a range"):
+        parse_seconds("20-5")
+    args = parser().parse_args(["bench", "media", "--speakers-seconds", "5-20"])
+    assert (args.speakers_seconds, args.admission) == ((5.0, 20.0), "on")
+
+
 def test_the_figures_stay_on_screen_unless_a_file_is_asked_for() -> None:
     assert parser().parse_args(["bench", "media"]).output is None
 
@@ -109,11 +142,16 @@ def test_a_tiny_run_reports_consistent_figures(tmp_path: Path) -> None:
     assert report["connected"] + report["failures"] == 1
     assert report["connected"] == 1, run.stdout
     assert 0 <= report["sessions_meeting_all"] <= report["connected"]
+    assert report["admission"] == "on"
+    assert (report["admitted"], report["refused"]) == (1, 0)
+    assert 0 < report["session_seconds"] <= report["seconds"]
     assert report["server_cpu_pct"] == pytest.approx(
-        100 * report["server_core_s_per_session_s"] * report["sessions"], abs=0.1
+        100 * report["server_core_s_per_session_s"] * report["session_seconds"] / report["seconds"],
+        rel=0.01,
     )
     assert report["server_cpu_pct"] > 0, "the server worked for its candidate"
     assert report["ok"] is (report["failures"] == 0 and report["sessions_meeting_all"] == 1)
+    assert any("capacity" in line for line in figures["summary"]), figures["summary"]
     assert run.returncode == (0 if report["ok"] else 1)
     assert report["received_fps_min"] > 0
     assert report["loopback_fps_min"] is not None
