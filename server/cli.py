@@ -127,7 +127,12 @@ def parser() -> argparse.ArgumentParser:
     media.add_argument(
         "--sessions", type=int, nargs="+", default=[8], metavar="N", help="one run per N"
     )
-    media.add_argument("--seconds", type=float, default=20.0, help="measured seconds per run")
+    media.add_argument(
+        "--seconds",
+        type=float,
+        default=20.0,
+        help="measured seconds per run (with --arrivals-seconds: after the arrivals)",
+    )
     media.add_argument("--mode", choices=["full", "analysis"], default="full")
     media.add_argument(
         "--design",

@@ -159,8 +159,9 @@ def capacity(reports: list[Report], design: str) -> Report | None:
         for r in reports
         if r.design == design and r.ok and r.refused == 0 and r.admitted == r.sessions
     ]
-    off = [r for r in full if r.admission == "off"] or full
-    return max(off, key=lambda r: r.sessions, default=None)
+    ran_off = any(r.design == design and r.admission == "off" for r in reports)
+    compared = [r for r in full if r.admission == "off"] if ran_off else full
+    return max(compared, key=lambda r: r.sessions, default=None)
 
 
 def summary(reports: list[Report]) -> list[str]:
@@ -173,21 +174,21 @@ def summary(reports: list[Report]) -> list[str]:
         single = next((r for r in reports if r.design == design and r.sessions == 1), None)
         cost = [] if single is None else [f"{single.server_core_s_per_session_s} at N=1"]
         if best is None:
-            lines.append(f"{design}: no N met all conditions")
-            continue
-        found[design] = best
-        cost.append(f"{best.server_core_s_per_session_s} at N={best.sessions} (capacity)")
-        lines.append(
-            f"{design}: capacity {best.sessions} (admission {best.admission}); "
-            f"core-s per session-second {', '.join(cost)}"
-        )
+            lines.append(f"{design}: no N had every candidate meet all conditions")
+        else:
+            found[design] = best
+            cost.append(f"{best.server_core_s_per_session_s} at N={best.sessions} (capacity)")
+            lines.append(
+                f"{design}: capacity {best.sessions} (admission {best.admission}); "
+                f"core-s per session-second {', '.join(cost)}"
+            )
         for run in reports:
             if run.design != design or run.admission != "on":
                 continue
-            share = run.admitted / best.sessions
+            share = "" if best is None else f" ({run.admitted / best.sessions:.2f} of capacity)"
             lines.append(
-                f"  admission on, N={run.sessions}: admitted {run.admitted} "
-                f"({share:.2f} of capacity), refused {run.refused}, failed {run.failures}, "
+                f"  admission on, N={run.sessions}: admitted {run.admitted}{share}, "
+                f"refused {run.refused}, failed {run.failures}, "
                 f"admitted meeting all {run.sessions_meeting_all}/{run.admitted}"
             )
     if "naive" in found and "current" in found:
