@@ -3,8 +3,9 @@
 aiortc keeps what we need out of its public API: the queue in which a receiver hands encoded
 frames to its decoder (the passthrough loopback takes its place), the receiver's per-SSRC
 statistics and its retransmission SSRCs (the network figures, and keyframe requests that must go
-to the media SSRC), the sender's keyframe hook (a loopback has no encoder to force), and the
-nominated ICE pair. aioice gathers host candidates through one module function.
+to the media SSRC), the sender's keyframe hook (a loopback has no encoder to force), the
+nominated ICE pair, and the bytes a DTLS transport has received. aioice gathers host candidates
+through one module function.
 
 Each hook names the version it was checked against; `tests/integration/test_rtc_internals.py`
 exercises every one on real peer connections and fails loudly when one moves. aiortc and aioice
@@ -19,7 +20,7 @@ from collections.abc import Callable, Coroutine, Iterator
 from typing import Any, Protocol
 
 import aioice.ice
-from aiortc import RTCRtpReceiver, RTCRtpSender
+from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpSender
 from aiortc.rtcicetransport import RTCIceTransport
 
 CHECKED_AGAINST = {"aiortc": "1.16", "aioice": "0.13"}
@@ -82,6 +83,16 @@ def on_keyframe_request(sender: RTCRtpSender, handler: Callable[[], None]) -> No
     """aiortc 1.16: `RTCRtpSender._send_keyframe()`, called on the peer's PLI or FIR, forces the
     sender's encoder; `handler` runs instead (a sender of pre-encoded frames has no encoder)."""
     sender._send_keyframe = handler  # type: ignore[method-assign]
+
+
+def received_bytes(pc: RTCPeerConnection) -> int:
+    """aiortc 1.16: `RTCDtlsTransport.__rx_bytes`, every byte received on the connection's DTLS
+    transports (media and data channel alike), read without awaiting `getStats()`: the upload
+    probe stamps each of its messages with it as it arrives."""
+    transports = {id(t.receiver.transport): t.receiver.transport for t in pc.getTransceivers()}
+    if pc.sctp is not None:
+        transports[id(pc.sctp.transport)] = pc.sctp.transport
+    return sum(int(t._RTCDtlsTransport__rx_bytes) for t in transports.values())  # type: ignore[attr-defined,misc]
 
 
 def nominated_pairs(ice: RTCIceTransport) -> list[Any]:

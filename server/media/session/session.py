@@ -28,12 +28,19 @@ from av.frame import Frame
 from server.errors import Conflict, InvalidInput
 from server.ids import new_id
 from server.media.analysis.network import Candidate, TransportSample
-from server.media.rtc import probe
+from server.media.rtc import internals, probe
 from server.media.rtc.passthrough import Passthrough
 from server.media.rtc.reencode import Reencode
-from server.media.rtc.sdp import Offer, with_start_bitrate
+from server.media.rtc.sdp import Offer
 from server.media.rtc.tracks import MediaRejected
-from server.media.session.protocol import CHANNEL_LABEL, PageChannel, ServerMessage, Verdict
+from server.media.session.protocol import (
+    CHANNEL_LABEL,
+    PROBE_CHANNEL_LABEL,
+    PageChannel,
+    ServerMessage,
+    Verdict,
+    count_probe,
+)
 from server.media.session.steps import Steps
 from server.models.messages import Bye, Hello, PageMessage
 from server.models.result import Browser, Result
@@ -103,6 +110,7 @@ class MediaSession:
             self.pc, arrived=self.steps.arrived, rejected=self._reject, spawn=self._spawn
         )
         self._channel: PageChannel | None = None
+        self._probe_channel = False
         self._on_result = on_result
         self._on_abandoned = on_abandoned
         self._on_closed = on_closed
@@ -129,9 +137,7 @@ class MediaSession:
         try:
             await self.pc.setRemoteDescription(RTCSessionDescription(sdp=offer.sdp, type="offer"))
             answer = await self.pc.createAnswer()
-            await self.pc.setLocalDescription(
-                RTCSessionDescription(sdp=with_start_bitrate(answer.sdp), type="answer")
-            )
+            await self.pc.setLocalDescription(answer)
         # aiortc rejects SDP it cannot use with assorted exception types; all mean a bad offer,
         # unless a newer offer for the same check closed this session meanwhile.
         except Exception as exc:
@@ -188,6 +194,9 @@ class MediaSession:
     def stop_decoding(self, kind: str | None = None) -> None:
         self.loopback.stop_decoding(kind)
 
+    def received_bytes(self) -> int:
+        return internals.received_bytes(self.pc)
+
     def send(self, message: ServerMessage) -> None:
         if self._channel is not None:
             self._channel.send(message)
@@ -198,6 +207,10 @@ class MediaSession:
         self.loopback.add(track, self.steps.feed(track.kind))
 
     def _on_datachannel(self, channel: RTCDataChannel) -> None:
+        if channel.label == PROBE_CHANNEL_LABEL and not self._probe_channel:
+            self._probe_channel = True
+            count_probe(channel, self.steps.probed)
+            return
         if channel.label != CHANNEL_LABEL or self._channel is not None:
             channel.close()
             return
