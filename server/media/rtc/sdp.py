@@ -11,6 +11,7 @@ from itertools import chain
 from aiortc.sdp import SessionDescription, grouplines
 
 from server.errors import InvalidInput
+from server.media.rtc.codecs import VIDEO_MIME_TYPE
 
 MAX_MEDIA_PER_KIND = {"audio": 1, "video": 1, "application": 1}
 # A browser gathers a handful per section; many more would make us probe addresses a client chose.
@@ -62,7 +63,17 @@ def parse_offer(sdp: str) -> Offer:
         raise InvalidInput("the offer carries neither audio nor video", code="invalid_sdp")
     check_bundle(description)
     check_dtls(description)
+    check_video_codec(description)
     return Offer(sdp=sdp, kinds=frozenset(kinds))
+
+
+def check_video_codec(description: SessionDescription) -> None:
+    # We answer VP8 only (codecs.py): an offer without it would get a video section we refuse.
+    for media in description.media:
+        if media.kind == "video" and not any(
+            codec.mimeType.lower() == VIDEO_MIME_TYPE.lower() for codec in media.rtp.codecs
+        ):
+            raise InvalidInput("the offer's video must include VP8", code="unsupported_codec")
 
 
 def check_dtls(description: SessionDescription) -> None:

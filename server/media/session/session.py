@@ -29,6 +29,7 @@ from server.errors import Conflict, InvalidInput
 from server.ids import new_id
 from server.media.analysis.network import Candidate, TransportSample
 from server.media.rtc import probe
+from server.media.rtc.codecs import answer_video_with_vp8
 from server.media.rtc.passthrough import Passthrough
 from server.media.rtc.reencode import Reencode
 from server.media.rtc.sdp import Offer, with_start_bitrate
@@ -127,6 +128,8 @@ class MediaSession:
         self.pc.on("connectionstatechange", self._on_connection_state)
         self.pc.on("iceconnectionstatechange", self._on_ice_state)
         try:
+            if "video" in offer.kinds:
+                answer_video_with_vp8(self.pc)
             await self.pc.setRemoteDescription(RTCSessionDescription(sdp=offer.sdp, type="offer"))
             answer = await self.pc.createAnswer()
             await self.pc.setLocalDescription(
