@@ -16,9 +16,11 @@ VIDEO_MIME_TYPE = "video/VP8"
 
 def vp8_preferences() -> list[RTCRtpCodecCapability]:
     """VP8 and its retransmissions (RTX), nothing else."""
+    capabilities = RTCRtpReceiver.getCapabilities("video")
+    assert capabilities is not None, "aiortc always receives video"
     return [
         codec
-        for codec in RTCRtpReceiver.getCapabilities("video").codecs
+        for codec in capabilities.codecs
         if codec.mimeType.lower() in (VIDEO_MIME_TYPE.lower(), "video/rtx")
     ]
 
