@@ -62,6 +62,10 @@ class Settings:
     """How much media (from the first frame) the verdict is judged on."""
     ice_addresses: tuple[str, ...] = field(default=())
     """Local addresses offered as ICE host candidates; empty means every interface."""
+    ice_allow_private: bool = False
+    """Send ICE checks to the browser's private, carrier-grade NAT and `.local` candidates too
+    (server and candidates on one private network; development and tests). Loopback candidates
+    are probed only when an ICE address is itself on loopback."""
     log_level: str = "INFO"
     """Python logging level name."""
     stun_urls: tuple[str, ...] = field(default=())

@@ -13,6 +13,7 @@ from server.checks import attempts
 from server.config import Settings
 from server.errors import Conflict, InvalidInput, NotFound, TooManyAttempts, Unauthorized
 from server.ids import new_id
+from server.media.rtc.candidates import CandidatePolicy
 from server.media.rtc.sdp import parse_offer
 from server.media.rtc.turn import ice_servers_for_browser
 from server.media.service import MediaService
@@ -71,6 +72,9 @@ class CheckService:
         self.engine = engine
         self.media = media
         self.settings = settings
+        self._candidates = CandidatePolicy.for_server(
+            settings.ice_allow_private, settings.ice_addresses
+        )
         # One at a time, so that concurrent fallbacks cannot all pass the count before any is
         # stored.
         self._fallback_lock = asyncio.Lock()
@@ -286,7 +290,7 @@ class CheckService:
     ) -> AnswerBody:
         """A media session for the check's browser; the check is in progress from now on."""
         check = await self.usable_check(token, now)
-        offer = parse_offer(body.sdp)
+        offer = parse_offer(body.sdp, self._candidates)
         answer = await self.media.answer(check.id, offer, browser)
         await attempts.start(self.engine, check.id, body.time_zone)
         return answer

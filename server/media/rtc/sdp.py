@@ -11,11 +11,14 @@ from itertools import chain
 from aiortc.sdp import SessionDescription, grouplines
 
 from server.errors import InvalidInput
+from server.media.rtc.candidates import CandidatePolicy, keep_allowed
 from server.media.rtc.codecs import VIDEO_MIME_TYPE
 
 MAX_MEDIA_PER_KIND = {"audio": 1, "video": 1, "application": 1}
 # A browser gathers a handful per section; many more would make us probe addresses a client chose.
 MAX_CANDIDATES_PER_SECTION = 20
+# Two or three sections of a browser's candidates fit well within it (most are left unbundled).
+MAX_CANDIDATES_PER_OFFER = 40
 # Bounds on the raw text, checked before aiortc parses it. aiortc's parser is quadratic in places
 # (each a=rtcp-fb line is applied to every codec; each a=fmtp line searches the codecs, each a=ssrc
 # line the earlier ssrcs): 64 KB of a=rtpmap and a=rtcp-fb:* lines held the event loop for 5 s and
@@ -44,8 +47,9 @@ class Offer:
     """Media kinds the browser offers to send: some of audio, video, application."""
 
 
-def parse_offer(sdp: str) -> Offer:
-    """The offer's SDP -> a checked Offer, or a 422 domain error."""
+def parse_offer(sdp: str, candidates: CandidatePolicy | None = None) -> Offer:
+    """The offer's SDP -> a checked Offer, or a 422 domain error. The Offer's SDP keeps only
+    the ICE candidates `candidates` allows (by default: global addresses only)."""
     if not sdp.strip():
         raise InvalidInput("sdp must not be blank", code="invalid_offer")
     check_bounds(sdp)
@@ -58,13 +62,17 @@ def parse_offer(sdp: str) -> Offer:
         raise InvalidInput(
             f"at most {MAX_CANDIDATES_PER_SECTION} ICE candidates per section", code="invalid_sdp"
         )
+    if sum(len(media.ice_candidates) for media in description.media) > MAX_CANDIDATES_PER_OFFER:
+        raise InvalidInput(
+            f"at most {MAX_CANDIDATES_PER_OFFER} ICE candidates per offer", code="invalid_sdp"
+        )
     kinds = {media.kind for media in description.media}
     if not kinds & {"audio", "video"}:
         raise InvalidInput("the offer carries neither audio nor video", code="invalid_sdp")
     check_bundle(description)
     check_dtls(description)
     check_video_codec(description)
-    return Offer(sdp=sdp, kinds=frozenset(kinds))
+    return Offer(sdp=keep_allowed(sdp, candidates or CandidatePolicy()), kinds=frozenset(kinds))
 
 
 def check_video_codec(description: SessionDescription) -> None:
