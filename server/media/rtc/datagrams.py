@@ -45,14 +45,15 @@ class IceGate:
         """STUN messages not sent, to an address the policy refuses."""
         self._connection = connection
         self._policy = policy
-        self._heard: set[tuple[str, int]] = set()
+        self.proven: set[tuple[str, int]] = set()
+        """Addresses an authenticated check came from (at most `MAX_HEARD`)."""
         self._sources: set[tuple[str, int]] = set()
         self._candidates_seen = -1
 
     def admits(self, data: bytes, addr: tuple[str, int]) -> bool:
         if data and data[0] in STUN_FIRST_BYTES:
             return True
-        if addr in self._heard or addr in self._remote_sources():
+        if addr in self.proven or addr in self._remote_sources():
             return True
         self.dropped += 1
         return False
@@ -65,11 +66,11 @@ class IceGate:
         return False
 
     def heard(self, addr: tuple[str, int]) -> None:
-        if len(self._heard) < MAX_HEARD:
-            self._heard.add(addr)
+        if len(self.proven) < MAX_HEARD:
+            self.proven.add(addr)
 
     def sends_to(self, addr: tuple[str, int]) -> bool:
-        if addr in self._heard or self._policy.allows(addr[0]):
+        if addr in self.proven or self._policy.allows(addr[0]):
             return True
         self.refused_sends += 1
         return False
