@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.checks import attempts
+from server.checks.offers import OfferLimits
 from server.config import Settings
 from server.errors import Conflict, InvalidInput, NotFound, TooManyAttempts, Unauthorized
 from server.ids import new_id
@@ -72,6 +73,7 @@ class CheckService:
         self.engine = engine
         self.media = media
         self.settings = settings
+        self._offers = OfferLimits(settings.offers_per_link, settings.offers_per_address)
         self._candidates = CandidatePolicy.for_server(
             settings.ice_allow_private, settings.ice_addresses
         )
@@ -286,11 +288,14 @@ class CheckService:
         )
 
     async def start_attempt(
-        self, token: str, body: OfferBody, browser: Browser, now: datetime
+        self, token: str, body: OfferBody, browser: Browser, now: datetime, client: str
     ) -> AnswerBody:
-        """A media session for the check's browser; the check is in progress from now on."""
+        """A media session for the check's browser (at address `client`); the check is in
+        progress from now on. Only a valid offer is counted against the link's and the
+        address's limits."""
         check = await self.usable_check(token, now)
         offer = parse_offer(body.sdp, self._candidates)
+        self._offers.take(check.id, client)
         answer = await self.media.answer(check.id, offer, browser)
         await attempts.start(self.engine, check.id, body.time_zone)
         return answer
