@@ -22,7 +22,7 @@ Client = TestClient[Any, Any]
 
 
 async def limited_client(
-    aiohttp_client: AiohttpClient, settings: Settings, **limits: int
+    aiohttp_client: AiohttpClient, settings: Settings, **limits: Any
 ) -> Client:
     client: Client = await aiohttp_client(create_app(dataclasses.replace(settings, **limits)))
     return client
