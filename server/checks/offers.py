@@ -46,6 +46,11 @@ class OfferWindow:
             return None
         return max(1, math.ceil(times[0] + self.seconds - now))
 
+    def remove_newest(self, key: str) -> None:
+        times = self._times.get(key)
+        if times:
+            times.pop()
+
     def add(self, key: str, now: float) -> None:
         times = self._times.pop(key, None) or deque(maxlen=self.limit)
         times.append(now)
@@ -85,3 +90,9 @@ class OfferLimits:
             )
         self._links.add(link, now)
         self._addresses.add(address, now)
+
+    def give_back(self, link: str, address: str) -> None:
+        """Uncounts one offer `take` counted: it started no session (the media side was busy
+        or refused it), and the page's retries on a busy server must not use up its limit."""
+        self._links.remove_newest(link)
+        self._addresses.remove_newest(address)

@@ -12,7 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from server.checks import attempts
 from server.checks.offers import OfferLimits
 from server.config import Settings
-from server.errors import Conflict, InvalidInput, NotFound, TooManyAttempts, Unauthorized
+from server.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    RetryLater,
+    TooManyAttempts,
+    Unauthorized,
+)
 from server.ids import new_id
 from server.media.rtc.candidates import CandidatePolicy
 from server.media.rtc.sdp import parse_offer
@@ -291,12 +298,16 @@ class CheckService:
         self, token: str, body: OfferBody, browser: Browser, now: datetime, client: str
     ) -> AnswerBody:
         """A media session for the check's browser (at address `client`); the check is in
-        progress from now on. Only a valid offer is counted against the link's and the
-        address's limits."""
+        progress from now on. Only an offer that starts a session counts against the link's and
+        the address's limits."""
         check = await self.usable_check(token, now)
         offer = parse_offer(body.sdp, self._candidates)
         self._offers.take(check.id, client)
-        answer = await self.media.answer(check.id, offer, browser)
+        try:
+            answer = await self.media.answer(check.id, offer, browser)
+        except (RetryLater, InvalidInput):
+            self._offers.give_back(check.id, client)
+            raise
         await attempts.start(self.engine, check.id, body.time_zone)
         return answer
 

@@ -74,3 +74,18 @@ async def test_an_address_posting_for_many_links_is_told_to_wait(
     third = await post_offers(client, others[1].token, 1)
     assert [r.status for r in first + second + third] == [200, 200, 429]
     assert len(client.app[peers_key]) == 2
+
+
+async def test_a_page_asking_a_busy_server_again_is_not_counted(
+    aiohttp_client: AiohttpClient, settings: Settings, seeded: Seeded, database_url: str
+) -> None:
+    client = await limited_client(aiohttp_client, settings, offers_per_address=2, max_sessions=1)
+    engine = create_engine(database_url)
+    try:
+        other = await create_check(engine, seeded.org_id, new_check())
+    finally:
+        await engine.dispose()
+    [first] = await post_offers(client, seeded.check.token, 1)
+    assert first.status == 200
+    busy = await post_offers(client, other.token, 4)
+    assert [r.status for r in busy] == [503] * 4, "busy, never 429: the retries made no session"

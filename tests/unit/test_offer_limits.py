@@ -53,3 +53,15 @@ def test_a_refused_offer_is_not_counted() -> None:
     limits.take("link", "b")
     with pytest.raises(TooManyOffers):
         limits.take("link", "c")
+
+
+def test_an_offer_given_back_is_not_counted() -> None:
+    clock = Clock()
+    limits = OfferLimits(2, 2, seconds=600, clock=clock)
+    for _ in range(10):  # a page asking a busy server again and again
+        limits.take("link", "a")
+        limits.give_back("link", "a")
+    limits.take("link", "a")
+    limits.take("link", "a")
+    with pytest.raises(TooManyOffers):
+        limits.take("link", "a")
