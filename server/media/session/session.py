@@ -28,7 +28,9 @@ from av.frame import Frame
 from server.errors import Conflict, InvalidInput
 from server.ids import new_id
 from server.media.analysis.network import Candidate, TransportSample
-from server.media.rtc import internals, probe
+from server.media.rtc import datagrams, internals, probe
+from server.media.rtc.candidates import CandidatePolicy
+from server.media.rtc.codecs import answer_video_with_vp8
 from server.media.rtc.passthrough import Passthrough
 from server.media.rtc.reencode import Reencode
 from server.media.rtc.sdp import Offer
@@ -47,6 +49,9 @@ from server.models.result import Browser, Result
 
 log = logging.getLogger(__name__)
 
+STRICT_CANDIDATES = CandidatePolicy()
+"""Global addresses only: what a server on the internet may send to."""
+
 
 @dataclass(frozen=True)
 class SessionLimits:
@@ -62,6 +67,8 @@ class SessionLimits:
     """How long the speakers step waits for the chime to be heard or the candidate to answer."""
     loopback: Literal["passthrough", "reencode"] = "passthrough"
     """`reencode` is the naive design, kept only to be measured against."""
+    candidates: CandidatePolicy = STRICT_CANDIDATES
+    """Which of the browser's candidate addresses we may send to."""
 
 
 ResultSink = Callable[[Result], Coroutine[Any, Any, None]]
@@ -109,6 +116,8 @@ class MediaSession:
         self.loopback: Loopback = LOOPBACKS[limits.loopback](
             self.pc, arrived=self.steps.arrived, rejected=self._reject, spawn=self._spawn
         )
+        self.gates: list[datagrams.IceGate] = []
+        """What guards the UDP side of each ICE connection, once the offer is applied."""
         self._channel: PageChannel | None = None
         self._probe_channel = False
         self._on_result = on_result
@@ -135,7 +144,10 @@ class MediaSession:
         self.pc.on("connectionstatechange", self._on_connection_state)
         self.pc.on("iceconnectionstatechange", self._on_ice_state)
         try:
+            if "video" in offer.kinds:
+                answer_video_with_vp8(self.pc)
             await self.pc.setRemoteDescription(RTCSessionDescription(sdp=offer.sdp, type="offer"))
+            self.gates = datagrams.guard(self.pc, self.limits.candidates)
             answer = await self.pc.createAnswer()
             await self.pc.setLocalDescription(answer)
         # aiortc rejects SDP it cannot use with assorted exception types; all mean a bad offer,
