@@ -60,9 +60,11 @@ async def test_a_check_in_firefox_passes_camera_light_and_network(
         "upload_kbps": result["checks"]["network"]["metrics"].get("bitrate_kbps"),
         "fps": result["checks"]["camera"]["metrics"].get("fps"),
         "overall": result["overall"],
+        "statuses": {name: check["status"] for name, check in result["checks"].items()},
     }
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "timings-firefox.json").write_text(json.dumps(figures))
+    (ARTIFACTS / "check-firefox.png").write_bytes(await bidi.screenshot(page))
     print(f"firefox: {figures}")
 
     assert shown == result["overall"]

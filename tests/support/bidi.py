@@ -9,6 +9,7 @@ It speaks the W3C protocol, not a browser's own: Firefox's remote agent serves i
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import itertools
 import json
@@ -116,6 +117,13 @@ class Bidi:
         )
         nodes = found["nodes"]
         return Element(nodes[0]["sharedId"]) if nodes else None
+
+    async def screenshot(self, context: str) -> bytes:
+        """A PNG of the whole document, not only the part in the viewport."""
+        shot = await self.command(
+            "browsingContext.captureScreenshot", {"context": context, "origin": "document"}
+        )
+        return base64.b64decode(shot["data"])
 
     # Scripts
 
