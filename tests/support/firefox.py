@@ -22,9 +22,10 @@ from tests.support.bidi import Bidi, connected_session
 START_SECONDS = 30.0
 CLOSE_SECONDS = 5.0
 PREFERENCES: dict[str, bool | int | str] = {
-    # Media: built-in fake devices, no permission prompt, host candidates on 127.0.0.1, sound
-    # through a mock device (there is no sound server), and sound allowed without a gesture
-    # (what Chromium's --autoplay-policy=no-user-gesture-required gives the Chromium tests).
+    # Media: built-in fake devices and no permission prompt; the server's 127.0.0.1 candidate
+    # accepted (without it ICE never connects) and our own host candidates as addresses, not
+    # mDNS names nothing here resolves; sound through a mock device (there is no sound server)
+    # and allowed without a gesture, as Chromium's --autoplay-policy flag does in its tests.
     "media.navigator.streams.fake": True,
     "media.navigator.permission.disabled": True,
     "media.peerconnection.ice.loopback": True,

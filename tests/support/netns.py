@@ -1,12 +1,12 @@
 """A routed address inside the test network namespace (tests/isolated.sh), for Firefox.
 
 Firefox gathers no ICE candidate at all in a namespace that has only loopback: it never offers
-127.0.0.1 as a host candidate (`media.peerconnection.ice.loopback` only lets it pair with one),
-and without a default route it offers no other address either. So, for as long as a Firefox test
-runs, the namespace gets a veth pair with both ends inside it, an address from TEST-NET-1
-(RFC 5737, routed nowhere) and a default route through it. Firefox then offers that address and
-reaches the server's 127.0.0.1 from it; a packet for any other address goes into the veth's other
-end and stops there, so nothing can leave the namespace.
+127.0.0.1 as a host candidate of its own (`media.peerconnection.ice.loopback` only lets it accept
+the server's), and without a default route it offers no other address either. So, for as long as
+a Firefox test runs, the namespace gets a veth pair with both ends inside it, an address from
+TEST-NET-1 (RFC 5737, routed nowhere) and a default route through it. Firefox then offers that
+address and reaches the server's 127.0.0.1 from it; a packet for any other address goes into the
+veth's other end and stops there, so nothing can leave the namespace.
 """
 
 from __future__ import annotations
