@@ -43,13 +43,16 @@ $(JS_STAMP): $(JS)/package.json $(JS)/package-lock.json
 	npm ci --prefix $(JS) --no-audit --no-fund --silent
 	touch $@
 
-# Browser tests drive Debian's Chromium; without root, Playwright's own build is the fallback.
+# Browser tests drive Debian's Chromium (without root, Playwright's own build is the fallback) and
+# Debian's Firefox ESR, the second engine, over WebDriver BiDi (Playwright cannot drive it).
 # tests/isolated.sh needs `unshare` (util-linux) and `ip` (iproute2). The relay test starts its own
 # `turnserver` (Debian's coturn) inside the namespace; the system service the package may start
 # (under systemd it does) is never used, so it may be stopped or disabled.
 system-deps: install
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v firefox-esr >/dev/null || command -v firefox >/dev/null || \
+		missing="$$missing firefox-esr"; \
 	command -v turnserver >/dev/null || missing="$$missing coturn"; \
 	command -v ip >/dev/null || missing="$$missing iproute2"; \
 	command -v unshare >/dev/null || missing="$$missing util-linux"; \

@@ -336,8 +336,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         )
     try:
+        # The demo runs on this machine or a LAN: its browsers' candidates are private.
+        env = {"GREENROOM_ICE_ALLOW_PRIVATE": "1"} if args.command == "demo" else {}
         settings = Settings.load(
-            os.environ,
+            {**env, **os.environ},
             database_url=args.database,
             host=getattr(args, "host", None),
             port=getattr(args, "port", None),

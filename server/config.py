@@ -77,6 +77,15 @@ class Settings:
     """How much media (from the first frame) the verdict is judged on."""
     ice_addresses: tuple[str, ...] = field(default=())
     """Local addresses offered as ICE host candidates; empty means every interface."""
+    ice_allow_private: bool = False
+    """Send ICE checks to the browser's private, carrier-grade NAT and `.local` candidates too
+    (server and candidates on one private network; development and tests). Loopback candidates
+    are probed only when an ICE address is itself on loopback."""
+    offers_per_link: int = 30
+    """Offers one check link may post in ten minutes before it gets 429 + Retry-After."""
+    offers_per_address: int = 60
+    """Offers one client address may post in ten minutes (a shared office NAT has several
+    candidates; behind a reverse proxy every client has the proxy's address)."""
     log_level: str = "INFO"
     """Python logging level name."""
     stun_urls: tuple[str, ...] = field(default=())
@@ -139,6 +148,8 @@ class Settings:
                 ipaddress.ip_address(address)
             except ValueError as exc:
                 raise ConfigError(f"ICE address {address!r} is not an IP address") from exc
+        if not 1 <= self.offers_per_link <= 100_000 or not 1 <= self.offers_per_address <= 100_000:
+            raise ConfigError("offers per link and per address must be from 1 to 100000")
         if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             raise ConfigError(f"unknown log level {self.log_level!r}")
         self._check_ice_servers()

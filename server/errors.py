@@ -78,3 +78,11 @@ class TooManyAttempts(RetryLater):
 
     status = 429
     code = "too_many_attempts"
+
+
+class TooManyOffers(RetryLater):
+    """A check link, or a client address, is starting media sessions faster than a candidate
+    reloading the page would."""
+
+    status = 429
+    code = "too_many_offers"

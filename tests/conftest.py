@@ -130,7 +130,12 @@ async def database_url(tmp_path: Path) -> str:
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     # Media stays on loopback: aioice would otherwise offer this machine's other interfaces.
-    return Settings(database_url=database_url, ice_addresses=("127.0.0.1",), measure_seconds=2.5)
+    return Settings(
+        database_url=database_url,
+        ice_addresses=("127.0.0.1",),
+        ice_allow_private=True,
+        measure_seconds=2.5,
+    )
 
 
 @pytest.fixture

@@ -161,7 +161,7 @@ class NoMedia:
     """The list of checks never reaches media; a service built for its plans gets this."""
 
     async def answer(self, check_id: str, offer: Offer, browser: Browser) -> AnswerBody:
-        raise NotImplementedError
+        raise RuntimeError("the API benchmark starts no media session")
 
     async def connected(self, check_id: str) -> bool:
         return False

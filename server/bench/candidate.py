@@ -1,7 +1,7 @@
 """A fake candidate: an aiortc peer that does what the check page does. It sends the tracks it
-is given, answers pings and the speakers step, keeps what the server says, and counts the
-loopback, decoded (as a browser shows it) or only as it arrives (cheap, for the benchmark).
-The benchmark's load and the integration tests both use it."""
+is given, answers pings, the upload probe and the speakers step, keeps what the server says, and
+counts the loopback, decoded (as a browser shows it) or only as it arrives (cheap, for the
+benchmark). The benchmark's load and the integration tests both use it."""
 
 from __future__ import annotations
 
@@ -16,7 +16,12 @@ from aiortc import MediaStreamTrack, RTCConfiguration, RTCPeerConnection, RTCSes
 from aiortc.mediastreams import MediaStreamError
 
 from server.media.rtc.passthrough import EncodedFrame, ReceiverTap
+from server.media.session.protocol import PROBE_CHANNEL_LABEL
 from server.models.messages import PageMessage, Pong, SpeakersAnswer
+
+BURST_FIRST_STEP = 16 * 1024
+BURST_STEP_SECONDS = 0.25
+"""As the page's probe.js: the burst's first step, and how long each step has to drain."""
 
 SpeakersReply = Literal["confirm", "deny", "ignore", "chime"]
 """What the candidate does at the speakers step: click "I heard it", "I didn't hear it",
@@ -45,10 +50,13 @@ class FakeCandidate:
         speakers: SpeakersReply = "confirm",
         decode_loopback: bool = True,
         receive: bool = True,
+        probe: bool = True,
     ) -> None:
-        """`receive=False` sends only (the server still loops back, nobody counts it)."""
+        """`receive=False` sends only (the server still loops back, nobody counts it);
+        `probe=False` ignores the upload probe, as a client that does not know it would."""
         self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
         self.speakers = speakers
+        self.probe = probe
         self.audio = audio
         self.decode_loopback = decode_loopback
         self.messages: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
@@ -110,7 +118,40 @@ class FakeCandidate:
                 self.received_fps.append(fps)
         elif kind == "step" and message["step"] == "speakers":
             self._answer_speakers()
+        elif kind == "probe" and self.probe:
+            self._readers.append(asyncio.create_task(self._send_burst(message)))
         self.messages.put_nowait(message)
+
+    async def _send_burst(self, request: dict[str, Any]) -> None:
+        """What the page's probe.js does: the bytes asked for, on a channel of their own, in
+        doubling steps until one does not drain in time."""
+        end = time.monotonic() + float(request["seconds"])
+        chunk = bytes(int(request["chunk_bytes"]))
+        total, sent, step = int(request["bytes"]), 0, BURST_FIRST_STEP
+        channel = self.pc.createDataChannel(
+            PROBE_CHANNEL_LABEL, ordered=False, maxPacketLifeTime=500
+        )
+        opened, drained = asyncio.Event(), asyncio.Event()
+        channel.on("open", opened.set)
+        channel.on("bufferedamountlow", drained.set)
+        channel.bufferedAmountLowThreshold = 0
+        try:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(opened.wait(), max(0.0, end - time.monotonic()))
+            while sent < total and time.monotonic() < end and channel.readyState == "open":
+                target = min(total, sent + step)
+                drained.clear()
+                while sent < target:
+                    channel.send(chunk[: target - sent])
+                    sent += min(len(chunk), target - sent)
+                wait = min(BURST_STEP_SECONDS, end - time.monotonic())
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(drained.wait(), max(0.0, wait))
+                if channel.bufferedAmount > 0:
+                    break
+                step *= 2
+        finally:
+            channel.close()
 
     def _answer_speakers(self) -> None:
         if self.speakers in ("confirm", "deny"):

@@ -57,7 +57,8 @@ def free_port() -> int:
 @contextlib.contextmanager
 def running_server(workdir: Path, settings: Mapping[str, str] | None = None) -> Iterator[Server]:
     """`greenroom serve` on a free port of 127.0.0.1 with a SQLite database in `workdir` (unless
-    `settings` name another), media kept on loopback, and `settings` (GREENROOM_* variables) on
+    `settings` name another), media kept on loopback, no limit on offers from one address (every
+candidate comes from this machine), and `settings` (GREENROOM_* variables) on
     top; stopped on the way out."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
@@ -66,6 +67,9 @@ def running_server(workdir: Path, settings: Mapping[str, str] | None = None) -> 
         "GREENROOM_DATABASE_URL": f"sqlite:///{workdir / 'greenroom.db'}",
         "GREENROOM_PORT": str(port),
         "GREENROOM_ICE_ADDRESSES": "127.0.0.1",
+        # Every candidate here is on this machine: loopback, or a private test address.
+        "GREENROOM_ICE_ALLOW_PRIVATE": "1",
+        "GREENROOM_OFFERS_PER_ADDRESS": "100000",
         **(settings or {}),
     }
     # The database it serves, also when `settings` name another than the SQLite file.

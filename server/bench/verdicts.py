@@ -119,6 +119,8 @@ def _network(rng: random.Random) -> NetworkSummary:
         jitter_ms=jitter,
         packet_loss_pct=loss,
         bitrate_kbps=upload,
+        # Counted as the probe would: the rate the path carried, which the upload stands for.
+        probe_kbps=None,
         download_kbps=upload * rng.uniform(0.6, 1.0),
         download_loss_pct=loss * rng.uniform(0, 1),
         candidate_type=candidate,  # type: ignore[arg-type]

@@ -10,9 +10,18 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.checks import attempts
+from server.checks.offers import OfferLimits
 from server.config import Settings
-from server.errors import Conflict, InvalidInput, NotFound, TooManyAttempts, Unauthorized
+from server.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    RetryLater,
+    TooManyAttempts,
+    Unauthorized,
+)
 from server.ids import new_id
+from server.media.rtc.candidates import CandidatePolicy
 from server.media.rtc.sdp import parse_offer
 from server.media.rtc.turn import ice_servers_for_browser
 from server.media.service import MediaService
@@ -71,6 +80,10 @@ class CheckService:
         self.engine = engine
         self.media = media
         self.settings = settings
+        self._offers = OfferLimits(settings.offers_per_link, settings.offers_per_address)
+        self._candidates = CandidatePolicy.for_server(
+            settings.ice_allow_private, settings.ice_addresses
+        )
         # One at a time, so that concurrent fallbacks cannot all pass the count before any is
         # stored.
         self._fallback_lock = asyncio.Lock()
@@ -282,12 +295,19 @@ class CheckService:
         )
 
     async def start_attempt(
-        self, token: str, body: OfferBody, browser: Browser, now: datetime
+        self, token: str, body: OfferBody, browser: Browser, now: datetime, client: str
     ) -> AnswerBody:
-        """A media session for the check's browser; the check is in progress from now on."""
+        """A media session for the check's browser (at address `client`); the check is in
+        progress from now on. Only an offer that starts a session counts against the link's and
+        the address's limits."""
         check = await self.usable_check(token, now)
-        offer = parse_offer(body.sdp)
-        answer = await self.media.answer(check.id, offer, browser)
+        offer = parse_offer(body.sdp, self._candidates)
+        self._offers.take(check.id, client)
+        try:
+            answer = await self.media.answer(check.id, offer, browser)
+        except (RetryLater, InvalidInput):
+            self._offers.give_back(check.id, client)
+            raise
         await attempts.start(self.engine, check.id, body.time_zone)
         return answer
 

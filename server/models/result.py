@@ -119,7 +119,9 @@ class NetworkMetrics(Metrics):
     jitter_ms: float | None = None
     packet_loss_pct: float | None = None
     bitrate_kbps: float | None = None
-    """Upload: what the server received from the browser."""
+    """Upload: what the server received from the browser in the window (the media's own rate)."""
+    probe_kbps: float | None = None
+    """Upload: what the path carried while the page sent the upload probe; null without one."""
     download_kbps: float | None = None
     """What the server sent back."""
     download_loss_pct: float | None = None

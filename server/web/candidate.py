@@ -70,7 +70,9 @@ async def info(request: web.Request) -> web.Response:
 async def offer(request: web.Request) -> web.Response:
     body = await read_body(request, OfferBody)
     browser = describe_browser(request.headers.get("User-Agent", ""))
-    answer = await service(request).start_attempt(token(request), body, browser, datetime.now(UTC))
+    answer = await service(request).start_attempt(
+        token(request), body, browser, datetime.now(UTC), request.remote or "unknown"
+    )
     return web.json_response(answer.model_dump(mode="json"), headers=NO_STORE)
 
 

@@ -30,7 +30,9 @@ from playwright.async_api import (
 
 from server.bench.server import GREENROOM, Server, running_server
 from tests.support.coturn import Coturn, running_coturn
+from tests.support.firefox import Firefox, FirefoxError, firefox_path, launched_firefox
 from tests.support.media_files import write_wav, write_y4m
+from tests.support.netns import routed_address
 from tests.support.synthetic import Luma, live_scene, silence, speech_like
 
 CHROMIUM_FLAGS = [
@@ -257,6 +259,23 @@ async def chromium(media_files: MediaFiles) -> AsyncIterator[Browser]:
         yield browser
 
 
+@pytest_asyncio.fixture
+async def firefox(tmp_path: Path) -> AsyncIterator[Firefox]:
+    """Debian's Firefox ESR over WebDriver BiDi, with its built-in fake camera (a moving pattern)
+    and microphone (a steady tone): the second engine the check is run in. The namespace gets a
+    routed address while it runs, or Firefox offers no ICE candidate (tests/support/netns.py).
+
+    Not installed is a failure, never a skip: `make test` installs it.
+    """
+    try:
+        firefox_path()
+    except FirefoxError as error:
+        pytest.fail(str(error))
+    with routed_address():
+        async with launched_firefox(tmp_path / "firefox.log") as browser:
+            yield browser
+
+
 @pytest.fixture(scope="session")
 def snap() -> Snap:
     """Saves a full-page screenshot as test-artifacts/page/<name>.png, for people to look at."""
@@ -306,4 +325,6 @@ def pytest_runtest_makereport(
                 report.sections.append((f"{name}: greenroom log", value.log()[-8000:]))
             elif isinstance(value, Coturn):
                 report.sections.append((f"{name}: turnserver log", value.log()[-8000:]))
+            elif isinstance(value, Firefox):
+                report.sections.append((f"{name}: firefox log", value.log()[-8000:]))
     return report

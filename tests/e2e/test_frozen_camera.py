@@ -55,11 +55,11 @@ def cameras(tmp_path_factory: pytest.TempPathFactory) -> Cameras:
     )
 
 
-async def camera_verdict(
+async def stored_checks(
     server: Server, video: Path, audio: Path, *, fix: str | None = None
 ) -> dict[str, Any]:
-    """Runs the check with `video` as the camera and returns the stored camera check; `fix` is
-    the text the page must show for it."""
+    """Runs the check with `video` as the camera and returns the stored checks; `fix` is the
+    text the page must show for the camera."""
     check = create_check(server)
     async with launched_chromium(fake_media(video, audio)) as browser:
         page = await browser.new_page()
@@ -68,8 +68,8 @@ async def camera_verdict(
         if fix is not None:
             shown = page.get_by_test_id("fixes").locator("li[data-check='camera']")
             await expect(shown).to_contain_text(fix)
-    camera: dict[str, Any] = (await stored_result(server, check["id"]))["checks"]["camera"]
-    return camera
+    checks: dict[str, Any] = (await stored_result(server, check["id"]))["checks"]
+    return checks
 
 
 @pytest.mark.parametrize("room", ["plain", "detailed"])
@@ -77,13 +77,18 @@ async def test_a_picture_that_never_changes_is_frozen_and_nothing_else(
     server: Server, media_files: MediaFiles, cameras: Cameras, room: str
 ) -> None:
     video = cameras.frozen_plain if room == "plain" else cameras.frozen_detailed
-    camera = await camera_verdict(server, video, media_files.speech, fix=FROZEN_FIX)
+    checks = await stored_checks(server, video, media_files.speech, fix=FROZEN_FIX)
+    camera, network = checks["camera"], checks["network"]
     assert (camera["status"], camera["reasons"]) == ("warn", ["camera.frozen"]), camera
     assert camera["metrics"]["fps"] > 0, "frames kept arriving"
+    # Little is sent for a picture that never changes; the path still carries plenty.
+    assert network["status"] == "pass", network
+    assert network["metrics"]["bitrate_kbps"] < 500 < network["metrics"]["probe_kbps"], network
 
 
 async def test_a_person_sitting_still_is_not_frozen(
     server: Server, media_files: MediaFiles, cameras: Cameras
 ) -> None:
-    camera = await camera_verdict(server, cameras.sitting_still, media_files.speech)
-    assert camera["status"] == "pass", camera
+    checks = await stored_checks(server, cameras.sitting_still, media_files.speech)
+    assert checks["camera"]["status"] == "pass", checks["camera"]
+    assert checks["network"]["status"] == "pass", checks["network"]

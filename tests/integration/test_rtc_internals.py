@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import queue
+import socket
 from importlib.metadata import version
 from typing import Any
 
@@ -137,3 +138,40 @@ def test_host_addresses_are_chosen_and_put_back() -> None:
         with internals.host_addresses(()):
             assert aioice.ice.get_host_addresses(True, False) == ["127.0.0.1"]
     assert aioice.ice.get_host_addresses is outside
+
+
+async def test_the_ice_guard_sees_every_datagram_and_every_check(
+    client: TestClient[Any, Any], seeded: Seeded
+) -> None:
+    peer = FakeCandidate(PictureTrack([uniform(120)]), SoundTrack(speech_like(1.0)))
+    stranger = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        session = await connected_session(client, seeded, peer)
+        connections = internals.ice_connections(session.pc)
+        assert len(connections) == 1, "every section is bundled on one connection"
+        connection = connections[0]
+        assert isinstance(connection, aioice.Connection)
+        assert internals.is_nominated(connection)
+        assert internals.queued_datagrams(connection) >= 0
+        candidates = internals.remote_candidates(connection)
+        assert candidates
+        assert all(isinstance(c, aioice.Candidate) for c in candidates)
+        assert internals.candidate_address(candidates[0]) == ("127.0.0.1", candidates[0].port)
+        assert getattr(aioice.ice.StunProtocol.datagram_received, "guarded", False)
+
+        [gate] = session.gates
+        assert gate.proven, "check_incoming told the guard of the peer's authenticated checks"
+        # A datagram from an address that is no candidate: the guarded receive drops it.
+        [pair] = internals.nominated_pairs(
+            session.pc.getTransceivers()[0].receiver.transport.transport
+        )
+        stranger.bind(("127.0.0.2", 0))
+        before = gate.dropped
+        for _ in range(20):
+            stranger.sendto(b"\x80" + bytes(99), pair.local_addr)
+        async with asyncio.timeout(5):
+            while gate.dropped < before + 20:
+                await peer.next_message("metrics")
+    finally:
+        stranger.close()
+        await peer.close()

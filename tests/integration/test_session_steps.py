@@ -19,7 +19,13 @@ from server.media.analysis.chime import chime_waveform
 from server.models.messages import Bye
 from tests.conftest import AiohttpClient, Seeded
 from tests.support.peer import PictureTrack, SoundTrack
-from tests.support.synthetic import SAMPLE_RATE, live_scene, silence, speech_like
+from tests.support.synthetic import (
+    SAMPLE_RATE,
+    live_scene,
+    silence,
+    sitting_still,
+    speech_like,
+)
 
 
 def peer(speakers: SpeakersReply = "confirm") -> FakeCandidate:
@@ -63,6 +69,29 @@ async def test_network_is_measured_on_the_same_connection(
     timings = metrics["timings_ms"]
     assert 0 < timings["ice"] <= timings["dtls"] < timings["first_frame"] < 5000
     assert metrics["connect_ms"] == timings["dtls"]
+
+
+@pytest.mark.parametrize("probes", [True, False], ids=["probing", "not probing"])
+async def test_a_quiet_scene_on_a_good_path_is_judged_on_what_the_path_carries(
+    client: TestClient[Any, Any], seeded: Seeded, probes: bool
+) -> None:
+    # A person sitting still before a plain wall costs the encoder little: what arrives says
+    # nothing about the path. The upload probe does.
+    candidate = FakeCandidate(
+        PictureTrack(sitting_still("plain", seconds=4.0, noise=0.0)),
+        SoundTrack(speech_like(3.0)),
+        probe=probes,
+    )
+    network = (await verdict_of(client, seeded, candidate))["checks"]["network"]
+    metrics = network["metrics"]
+    assert metrics["bitrate_kbps"] < 500, "the encoder chose a low rate for a quiet scene"
+    if probes:
+        assert metrics["probe_kbps"] > 2000, "the path on loopback carries megabits"
+        assert network["status"] == "pass", network
+    else:
+        # A client that does not answer the probe is judged on what arrived, as before.
+        assert metrics["probe_kbps"] is None
+        assert "network.low_bitrate" in network["reasons"]
 
 
 async def test_confirmed_speakers_pass(client: TestClient[Any, Any], seeded: Seeded) -> None:

@@ -99,6 +99,7 @@ test("every state a table entry names exists", () => {
 test("a lost connection is checked in the browser alone, or said plainly", () => {
   assert.deepEqual(classifyLoss({ noRoute: true, status: 0 }), { event: "unreachable", why: "blocked" });
   assert.deepEqual(classifyLoss({ noRoute: false, status: 503 }), { event: "unreachable", why: "busy" });
+  assert.deepEqual(classifyLoss({ noRoute: false, status: 429 }), { event: "unreachable", why: "busy" });
   assert.deepEqual(classifyLoss({ noRoute: false, status: 404 }), {
     event: "lost",
     message: "message.link_invalid",

@@ -78,6 +78,9 @@ def test_an_override_of_none_leaves_the_environment_in_force() -> None:
         ({"GREENROOM_MEASURE_SECONDS": "60.5"}, "measure seconds"),
         ({"GREENROOM_ICE_ADDRESSES": "127.0.0.1,localhost"}, "'localhost'"),
         ({"GREENROOM_LOG_LEVEL": "verbose"}, "unknown log level"),
+        ({"GREENROOM_OFFERS_PER_LINK": "0"}, "offers per link"),
+        ({"GREENROOM_OFFERS_PER_ADDRESS": "-5"}, "per address"),
+        ({"GREENROOM_ICE_ALLOW_PRIVATE": "yes"}, "GREENROOM_ICE_ALLOW_PRIVATE"),
         ({"GREENROOM_DATABASE_URL": "mysql://db/greenroom"}, "database URL"),
         ({"GREENROOM_DATABASE_URL": "greenroom.db"}, "database URL"),
         ({"GREENROOM_PUBLIC_URL": "check.example.com"}, "public URL"),
@@ -307,3 +310,8 @@ def test_the_webhook_lease_must_outlast_a_try(seconds: str) -> None:
 def test_the_webhook_lease_at_its_limits(seconds: str) -> None:
     settings = Settings.load({"GREENROOM_WEBHOOK_LEASE_SECONDS": seconds})
     assert settings.webhook_lease_seconds == float(seconds)
+
+
+def test_private_candidates_are_refused_unless_allowed() -> None:
+    assert Settings.load({}).ice_allow_private is False
+    assert Settings.load({"GREENROOM_ICE_ALLOW_PRIVATE": "1"}).ice_allow_private is True

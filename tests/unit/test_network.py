@@ -32,6 +32,7 @@ def network(
     jitter: float | None = 5.0,
     loss: float | None = 0.0,
     bitrate: float | None = 1500.0,
+    probe: float | None = None,
     candidate: CandidateType | None = "host",
 ) -> NetworkSummary:
     return NetworkSummary(
@@ -39,6 +40,7 @@ def network(
         jitter_ms=jitter,
         packet_loss_pct=loss,
         bitrate_kbps=bitrate,
+        probe_kbps=probe,
         download_kbps=None,
         download_loss_pct=None,
         candidate_type=candidate,
@@ -181,6 +183,25 @@ def test_upload_bitrate_edges(value: float, status: Status) -> None:
     outcome = judge_network(network(bitrate=value))
     assert outcome.status is status
     assert outcome.reasons == ([] if status is Status.PASS else ["network.low_bitrate"])
+
+
+@pytest.mark.parametrize(
+    ("media", "probe", "status"),
+    [
+        (440.0, 9000.0, Status.PASS),  # a still picture on a good path: the encoder chose 440
+        (280.0, 290.0, Status.WARN),  # a path that carries 300
+        (90.0, 95.0, Status.FAIL),  # one that carries 100
+        (800.0, 420.0, Status.PASS),  # a probe cut short by the media never lowers what arrived
+        (440.0, None, Status.WARN),  # no probe (another client): only the media's rate is known
+    ],
+)
+def test_the_upload_is_judged_on_what_the_path_carried(
+    media: float, probe: float | None, status: Status
+) -> None:
+    outcome = judge_network(network(bitrate=media, probe=probe))
+    assert outcome.status is status
+    assert outcome.metrics.bitrate_kbps == media
+    assert outcome.metrics.probe_kbps == probe
 
 
 def test_a_relay_is_information_not_a_fault() -> None:

@@ -2,6 +2,8 @@
 // The browser's media side of a check: camera + microphone capture and the WebRTC connection
 // to the Greenroom server (non-trickle offer, one data channel). No DOM access here.
 
+import { readProbeRequest, runProbe } from "./probe.js";
+
 /** aiortc does not trickle ICE, so the offer waits for gathering, but never longer than this. */
 export const ICE_GATHERING_TIMEOUT_MS = 2000;
 /** From the server's answer to a working connection; after this the network counts as blocked. */
@@ -240,6 +242,9 @@ export class CheckConnection {
       if (message.type === "ping") {
         // Answered here, at once: the server times the round trip.
         this.send({ type: "pong", seq: message.seq });
+      } else if (message.type === "probe") {
+        const request = readProbeRequest(message);
+        if (request) runProbe(this.pc, request).catch(() => {});
       } else {
         this.options.onMessage(message);
       }

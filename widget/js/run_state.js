@@ -88,7 +88,8 @@ export function isBusy(state) {
  */
 export function classifyLoss({ noRoute, status }) {
   if (noRoute) return { event: "unreachable", why: "blocked" };
-  if (status === 503) return { event: "unreachable", why: "busy" };
+  // 429: this link started too many checks lately; asking again at once would be refused too.
+  if (status === 503 || status === 429) return { event: "unreachable", why: "busy" };
   if (status === 404) {
     return { event: "lost", message: "message.link_invalid", networkBlocked: false, retry: false };
   }

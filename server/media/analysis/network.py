@@ -84,7 +84,9 @@ class NetworkSummary:
     jitter_ms: float | None
     packet_loss_pct: float | None
     bitrate_kbps: float | None
-    """Upload: what the server received from the browser."""
+    """Upload: what the server received from the browser in the window (the media's own rate)."""
+    probe_kbps: float | None
+    """Upload: what the path carried during the upload probe; None without a probe."""
     download_kbps: float | None
     """What the server sent back; what the browser says arrived is in `browser`."""
     download_loss_pct: float | None
@@ -93,6 +95,13 @@ class NetworkSummary:
     connect_ms: float | None
     timings: PhaseTimings
     browser: BrowserReport
+
+    @property
+    def upload_kbps(self) -> float | None:
+        """The most the upload is known to carry: the probe's rate, or the media's when higher
+        (or when there was no probe)."""
+        known = [v for v in (self.bitrate_kbps, self.probe_kbps) if v is not None]
+        return max(known) if known else None
 
 
 class PingClock:
@@ -167,6 +176,7 @@ def summarise(
     candidate: Candidate | None,
     timings: PhaseTimings,
     browser: BrowserReport,
+    probe_kbps: float | None = None,
 ) -> NetworkSummary:
     """The session's network figures; rates are counted between the `first` and `last` samples."""
     rtt = median_or_none(ping_rtts_ms)
@@ -188,6 +198,7 @@ def summarise(
         if last is None
         else loss_pct(first.streams if first else (), last.streams),
         bitrate_kbps=upload,
+        probe_kbps=probe_kbps,
         download_kbps=download,
         download_loss_pct=None
         if last is None or last.remote_fraction_lost is None

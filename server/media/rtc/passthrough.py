@@ -48,12 +48,20 @@ class EncodedFrame:
 
 
 class ReceiverTap:
-    """Takes the place of a receiver's decoder queue; `decode` says whether frames go on to it."""
+    """Takes the place of a receiver's decoder queue; `decode` says whether frames go on to it.
+
+    A VP8 keyframe above `MAX_PIXELS`, and every frame after it until a keyframe within the
+    limit, never reaches the decoder: its header says its size before anything is decoded."""
 
     def __init__(self, receiver: RTCRtpReceiver, on_frame: Callable[[EncodedFrame], None]) -> None:
         self.decode = True
+        self.decoded = 0
+        """Frames passed on to the decoder."""
+        self.oversized = 0
+        """Frames kept from the decoder because their picture is above the limit."""
         self._receiver = receiver
         self._on_frame = on_frame
+        self._too_large = False
         self._decoder = internals.decoder_queue(receiver)
         internals.replace_decoder_queue(receiver, self)
 
@@ -65,8 +73,15 @@ class ReceiverTap:
         codec, frame = item
         data = bytes(frame.data)
         keyframe = codec.name == "VP8" and vp8.is_keyframe(data)
+        if keyframe:
+            size = vp8.keyframe_size(data)
+            # Inter frames keep their keyframe's size, so the verdict lasts until the next one.
+            self._too_large = size is not None and size[0] * size[1] > MAX_PIXELS
         self._on_frame(EncodedFrame(data, frame.timestamp, codec.clockRate, keyframe))
-        if self.decode:
+        if self._too_large:
+            self.oversized += 1
+        elif self.decode:
+            self.decoded += 1
             self._decoder.put(item)
 
     def get(self, *args: Any, **kwargs: Any) -> Any:
@@ -178,6 +193,10 @@ class Passthrough:
         internals.on_keyframe_request(self.pc.addTrack(loopback), loopback.keyframe_wanted)
         self.loopbacks[kind] = loopback
         self._spawn(f"{kind} reader", read_frames, track, feed)
+
+    def tap(self, kind: str) -> ReceiverTap | None:
+        """The tap on the incoming track of `kind`, once it has arrived."""
+        return self._taps.get(kind)
 
     def stop_decoding(self, kind: str | None = None) -> None:
         """From now on frames of `kind` (or of every kind) only go back, undecoded."""

@@ -3,7 +3,6 @@ adjusted before it is applied."""
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass
 from itertools import chain
@@ -11,10 +10,14 @@ from itertools import chain
 from aiortc.sdp import SessionDescription, grouplines
 
 from server.errors import InvalidInput
+from server.media.rtc.candidates import CandidatePolicy, keep_allowed
+from server.media.rtc.codecs import VIDEO_MIME_TYPE
 
 MAX_MEDIA_PER_KIND = {"audio": 1, "video": 1, "application": 1}
 # A browser gathers a handful per section; many more would make us probe addresses a client chose.
 MAX_CANDIDATES_PER_SECTION = 20
+# Two or three sections of a browser's candidates fit well within it (most are left unbundled).
+MAX_CANDIDATES_PER_OFFER = 40
 # Bounds on the raw text, checked before aiortc parses it. aiortc's parser is quadratic in places
 # (each a=rtcp-fb line is applied to every codec; each a=fmtp line searches the codecs, each a=ssrc
 # line the earlier ssrcs): 64 KB of a=rtpmap and a=rtcp-fb:* lines held the event loop for 5 s and
@@ -43,8 +46,9 @@ class Offer:
     """Media kinds the browser offers to send: some of audio, video, application."""
 
 
-def parse_offer(sdp: str) -> Offer:
-    """The offer's SDP -> a checked Offer, or a 422 domain error."""
+def parse_offer(sdp: str, candidates: CandidatePolicy | None = None) -> Offer:
+    """The offer's SDP -> a checked Offer, or a 422 domain error. The Offer's SDP keeps only
+    the ICE candidates `candidates` allows (by default: global addresses only)."""
     if not sdp.strip():
         raise InvalidInput("sdp must not be blank", code="invalid_offer")
     check_bounds(sdp)
@@ -57,12 +61,26 @@ def parse_offer(sdp: str) -> Offer:
         raise InvalidInput(
             f"at most {MAX_CANDIDATES_PER_SECTION} ICE candidates per section", code="invalid_sdp"
         )
+    if sum(len(media.ice_candidates) for media in description.media) > MAX_CANDIDATES_PER_OFFER:
+        raise InvalidInput(
+            f"at most {MAX_CANDIDATES_PER_OFFER} ICE candidates per offer", code="invalid_sdp"
+        )
     kinds = {media.kind for media in description.media}
     if not kinds & {"audio", "video"}:
         raise InvalidInput("the offer carries neither audio nor video", code="invalid_sdp")
     check_bundle(description)
     check_dtls(description)
-    return Offer(sdp=sdp, kinds=frozenset(kinds))
+    check_video_codec(description)
+    return Offer(sdp=keep_allowed(sdp, candidates or CandidatePolicy()), kinds=frozenset(kinds))
+
+
+def check_video_codec(description: SessionDescription) -> None:
+    # We answer VP8 only (codecs.py): an offer without it would get a video section we refuse.
+    for media in description.media:
+        if media.kind == "video" and not any(
+            codec.mimeType.lower() == VIDEO_MIME_TYPE.lower() for codec in media.rtp.codecs
+        ):
+            raise InvalidInput("the offer's video must include VP8", code="unsupported_codec")
 
 
 def check_dtls(description: SessionDescription) -> None:
@@ -124,29 +142,3 @@ def check_section_bounds(lines: list[str]) -> None:
             raise InvalidInput(
                 f"at most {limit} a={name} lines per media section", code="invalid_sdp"
             )
-
-
-START_BITRATE_KBPS = 1000
-"""Where the browser's video encoder starts instead of its usual 300 kbps.
-
-The upload rule asks whether the connection carries 500 kbps. A sender that starts at 300 kbps
-and ramps slowly never shows that within a few seconds; one that starts at 1 Mbps does, and the
-network pushes it down (loss, delay) when it cannot carry it."""
-
-_VIDEO_RTPMAP = re.compile(r"^a=rtpmap:(\d+) (?:VP8|VP9|H264|AV1)/90000\s*$", re.IGNORECASE)
-
-
-def with_start_bitrate(sdp: str, kbps: int = START_BITRATE_KBPS) -> str:
-    """Adds Chromium's `x-google-start-bitrate` to every video codec's format parameters."""
-    lines = sdp.splitlines()
-    payload_types = {m.group(1) for line in lines if (m := _VIDEO_RTPMAP.match(line))}
-    with_fmtp = {line.split()[0].split(":")[1] for line in lines if line.startswith("a=fmtp:")}
-    out: list[str] = []
-    for line in lines:
-        if line.startswith("a=fmtp:") and line.split()[0].split(":")[1] in payload_types:
-            line = f"{line};x-google-start-bitrate={kbps}"
-        out.append(line)
-        match = _VIDEO_RTPMAP.match(line)
-        if match and match.group(1) not in with_fmtp:
-            out.append(f"a=fmtp:{match.group(1)} x-google-start-bitrate={kbps}")
-    return "\r\n".join(out) + "\r\n"

@@ -11,6 +11,7 @@ from aiortc import RTCIceServer
 
 from server.config import SPEAKERS_SECONDS, VERDICT_GRACE_SECONDS, Settings
 from server.errors import Busy
+from server.media.rtc.candidates import CandidatePolicy
 from server.media.rtc.internals import host_addresses
 from server.media.rtc.sdp import Offer
 from server.media.session.admission import AdmissionRules
@@ -133,6 +134,9 @@ async def running_peers(
             session_seconds=settings.session_seconds,
             speakers_seconds=SPEAKERS_SECONDS,
             loopback="reencode" if settings.loopback == "reencode" else "passthrough",
+            candidates=CandidatePolicy.for_server(
+                settings.ice_allow_private, settings.ice_addresses
+            ),
         ),
         ice_servers=[],
         on_result=on_result,

@@ -16,6 +16,10 @@ from server.models.result import MeasuredChecks, Result
 log = logging.getLogger(__name__)
 
 CHANNEL_LABEL = "greenroom"
+PROBE_CHANNEL_LABEL = "greenroom-probe"
+"""The page opens this second channel, unordered and with a short lifetime, for the upload
+probe's bytes: on a slow path they must neither hold up the session's messages nor queue
+behind themselves for seconds."""
 
 
 class LiveVideo(Contract):
@@ -74,17 +78,27 @@ class ChimeHeard(Contract):
     heard_by_server: Literal[True] = True
 
 
+class ProbeRequest(Contract):
+    """Open the probe channel and send `bytes` of anything on it as binary messages of
+    `chunk_bytes`, as fast as it takes them, for at most `seconds` (`analysis/uplink.py`)."""
+
+    type: Literal["probe"] = "probe"
+    bytes: int
+    seconds: float
+    chunk_bytes: int
+
+
 class Verdict(Contract):
     type: Literal["verdict"] = "verdict"
     result: Result
 
 
-ServerMessage = LiveMetrics | Ping | NextStep | ChimeHeard | Verdict
+ServerMessage = LiveMetrics | Ping | NextStep | ChimeHeard | ProbeRequest | Verdict
 
 
 class PageChannel:
-    """The one data channel of a session: typed messages out, parsed messages in. Anything the
-    page sends that is not one of its messages is dropped."""
+    """The session's data channel: typed messages out, parsed messages in. Anything the page
+    sends that is not one of its messages is dropped."""
 
     def __init__(self, channel: RTCDataChannel, on_message: Callable[[PageMessage], None]) -> None:
         self._channel = channel
@@ -103,3 +117,14 @@ class PageChannel:
                 self._on_message(message)
         except Exception:
             log.exception("a page message could not be handled")
+
+
+def count_probe(channel: RTCDataChannel, on_bytes: Callable[[int], None]) -> None:
+    """Hands the size of each binary message on the probe channel to `on_bytes`; its text and
+    its content are never looked at."""
+
+    def received(raw: str | bytes) -> None:
+        if isinstance(raw, bytes):
+            on_bytes(len(raw))
+
+    channel.on("message", received)

@@ -28,17 +28,29 @@ from av.frame import Frame
 from server.errors import Conflict, InvalidInput
 from server.ids import new_id
 from server.media.analysis.network import Candidate, TransportSample
-from server.media.rtc import probe
+from server.media.rtc import datagrams, internals, probe
+from server.media.rtc.candidates import CandidatePolicy
+from server.media.rtc.codecs import answer_video_with_vp8
 from server.media.rtc.passthrough import Passthrough
 from server.media.rtc.reencode import Reencode
-from server.media.rtc.sdp import Offer, with_start_bitrate
+from server.media.rtc.sdp import Offer
 from server.media.rtc.tracks import MediaRejected
-from server.media.session.protocol import CHANNEL_LABEL, PageChannel, ServerMessage, Verdict
+from server.media.session.protocol import (
+    CHANNEL_LABEL,
+    PROBE_CHANNEL_LABEL,
+    PageChannel,
+    ServerMessage,
+    Verdict,
+    count_probe,
+)
 from server.media.session.steps import Steps
 from server.models.messages import Bye, Hello, PageMessage
 from server.models.result import Browser, Result
 
 log = logging.getLogger(__name__)
+
+STRICT_CANDIDATES = CandidatePolicy()
+"""Global addresses only: what a server on the internet may send to."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +67,8 @@ class SessionLimits:
     """How long the speakers step waits for the chime to be heard or the candidate to answer."""
     loopback: Literal["passthrough", "reencode"] = "passthrough"
     """`reencode` is the naive design, kept only to be measured against."""
+    candidates: CandidatePolicy = STRICT_CANDIDATES
+    """Which of the browser's candidate addresses we may send to."""
 
 
 ResultSink = Callable[[Result], Coroutine[Any, Any, None]]
@@ -102,7 +116,10 @@ class MediaSession:
         self.loopback: Loopback = LOOPBACKS[limits.loopback](
             self.pc, arrived=self.steps.arrived, rejected=self._reject, spawn=self._spawn
         )
+        self.gates: list[datagrams.IceGate] = []
+        """What guards the UDP side of each ICE connection, once the offer is applied."""
         self._channel: PageChannel | None = None
+        self._probe_channel = False
         self._on_result = on_result
         self._on_abandoned = on_abandoned
         self._on_closed = on_closed
@@ -127,11 +144,12 @@ class MediaSession:
         self.pc.on("connectionstatechange", self._on_connection_state)
         self.pc.on("iceconnectionstatechange", self._on_ice_state)
         try:
+            if "video" in offer.kinds:
+                answer_video_with_vp8(self.pc)
             await self.pc.setRemoteDescription(RTCSessionDescription(sdp=offer.sdp, type="offer"))
+            self.gates = datagrams.guard(self.pc, self.limits.candidates)
             answer = await self.pc.createAnswer()
-            await self.pc.setLocalDescription(
-                RTCSessionDescription(sdp=with_start_bitrate(answer.sdp), type="answer")
-            )
+            await self.pc.setLocalDescription(answer)
         # aiortc rejects SDP it cannot use with assorted exception types; all mean a bad offer,
         # unless a newer offer for the same check closed this session meanwhile.
         except Exception as exc:
@@ -188,6 +206,9 @@ class MediaSession:
     def stop_decoding(self, kind: str | None = None) -> None:
         self.loopback.stop_decoding(kind)
 
+    def received_bytes(self) -> int:
+        return internals.received_bytes(self.pc)
+
     def send(self, message: ServerMessage) -> None:
         if self._channel is not None:
             self._channel.send(message)
@@ -198,6 +219,10 @@ class MediaSession:
         self.loopback.add(track, self.steps.feed(track.kind))
 
     def _on_datachannel(self, channel: RTCDataChannel) -> None:
+        if channel.label == PROBE_CHANNEL_LABEL and not self._probe_channel:
+            self._probe_channel = True
+            count_probe(channel, self.steps.probed)
+            return
         if channel.label != CHANNEL_LABEL or self._channel is not None:
             channel.close()
             return

@@ -5,6 +5,7 @@ the session (`session.py`) owns the connection and hands frames and messages in.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -21,6 +22,7 @@ from server.media.analysis.network import (
     TransportSample,
     summarise,
 )
+from server.media.analysis.uplink import PROBE, ProbeCount, Stamp, worth_probing
 from server.media.analysis.video import FrameClock, VideoAnalyser
 from server.media.rtc.tracks import audio_feeder, video_feeder
 from server.media.session.protocol import (
@@ -31,11 +33,12 @@ from server.media.session.protocol import (
     LiveVideo,
     NextStep,
     Ping,
+    ProbeRequest,
     ServerMessage,
 )
 from server.media.session.speakers import SpeakersStep
 from server.media.verdict.result import AttemptHeader, build_result, judge_media
-from server.media.verdict.rules import Speakers
+from server.media.verdict.rules import BITRATE_KBPS, LOSS_PCT, Speakers
 from server.models.messages import Pong, SpeakersAnswer, Stats
 from server.models.result import Browser, Result
 
@@ -60,6 +63,10 @@ class Connection(Protocol):
     def stop_decoding(self, kind: str | None = None) -> None: ...
 
     def send(self, message: ServerMessage) -> None: ...
+
+    def received_bytes(self) -> int:
+        """Every byte the connection has received so far, without waiting."""
+        ...
 
 
 class Steps:
@@ -87,6 +94,7 @@ class Steps:
         self._ice_connected: float | None = None
         self._dtls_connected: float | None = None
         self._first_media: float | None = None
+        self._probe: tuple[ProbeCount, asyncio.Event] | None = None
 
     # What happens on the connection
 
@@ -129,6 +137,14 @@ class Steps:
                 },
             )
 
+    def probed(self, size: int) -> None:
+        """A binary message of `size` bytes arrived: part of the upload probe, if one runs."""
+        if self._probe is None:
+            return
+        count, done = self._probe
+        if count.arrived(size, Stamp(time.monotonic(), self.connection.received_bytes())):
+            done.set()
+
     def _hear(self, samples: Samples, sample_rate: int) -> None:
         if self.speakers.hear(samples):
             self.connection.send(ChimeHeard())
@@ -148,7 +164,15 @@ class Steps:
         media = judge_media(self.video.summary(), self.audio.summary())
         self.speakers.start(self.audio.sample_rate)
         self.connection.send(NextStep(checks=media))
-        speakers = await self.speakers.outcome(self.speakers_seconds)
+        # The probe would crowd the media out of a slow path: it runs after the window, while the
+        # candidate listens for the chime.
+        probing = worth_probing(
+            first_sample, last_sample, enough_kbps=BITRATE_KBPS[0], full_loss_pct=LOSS_PCT[0]
+        )
+        speakers, carried = await asyncio.gather(
+            self.speakers.outcome(self.speakers_seconds),
+            self._probe_upload() if probing else asyncio.sleep(0, None),
+        )
         network = summarise(
             first=first_sample,
             last=last_sample,
@@ -156,6 +180,7 @@ class Steps:
             candidate=self.connection.candidate(),
             timings=self._timings(),
             browser=browser_report,
+            probe_kbps=carried,
         )
         header = AttemptHeader(
             check_id=check_id,
@@ -178,6 +203,18 @@ class Steps:
                 break
             await asyncio.sleep(0.1)
         return first_sample
+
+    async def _probe_upload(self) -> float | None:
+        """Ask the page for the upload burst; what the connection carried meanwhile, in kbit/s."""
+        count, done = ProbeCount(PROBE), asyncio.Event()
+        self._probe = (count, done)
+        self.connection.send(
+            ProbeRequest(bytes=PROBE.bytes, seconds=PROBE.seconds, chunk_bytes=PROBE.chunk_bytes)
+        )
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(done.wait(), PROBE.seconds)
+        self._probe = None
+        return count.carried_kbps()
 
     async def report_live(self) -> None:
         """Live metrics for the page's meters, and a ping a second, until the session ends."""

@@ -182,7 +182,7 @@ def judge_network(network: NetworkSummary) -> Outcome[NetworkMetrics]:
             found.add(Status.FAIL, reason)
         elif value is not None and value >= warn:
             found.add(Status.WARN, reason)
-    bitrate = network.bitrate_kbps
+    bitrate = network.upload_kbps
     if bitrate is not None and bitrate < BITRATE_KBPS[1]:
         found.add(Status.FAIL, "network.low_bitrate")
     elif bitrate is not None and bitrate < BITRATE_KBPS[0]:
@@ -203,6 +203,7 @@ def network_metrics(network: NetworkSummary) -> NetworkMetrics:
         jitter_ms=rounded(network.jitter_ms),
         packet_loss_pct=rounded(network.packet_loss_pct, 2),
         bitrate_kbps=rounded(network.bitrate_kbps),
+        probe_kbps=rounded(network.probe_kbps),
         download_kbps=rounded(network.download_kbps),
         download_loss_pct=rounded(network.download_loss_pct, 2),
         candidate_type=network.candidate_type,
