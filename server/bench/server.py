@@ -58,8 +58,8 @@ def free_port() -> int:
 def running_server(workdir: Path, settings: Mapping[str, str] | None = None) -> Iterator[Server]:
     """`greenroom serve` on a free port of 127.0.0.1 with a SQLite database in `workdir` (unless
     `settings` name another), media kept on loopback, no limit on offers from one address (every
-candidate comes from this machine), and `settings` (GREENROOM_* variables) on
-    top; stopped on the way out."""
+    candidate comes from this machine), and `settings` (GREENROOM_* variables) on top; stopped
+    on the way out."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     env = {

@@ -36,8 +36,18 @@ def peer() -> FakeCandidate:
     )
 
 
+ONLY_DECODING: dict[str, Any] = {
+    "admission_max_decoding": 1,
+    "admission_max_cpu": 64.0,
+    "admission_max_lag_ms": 10_000.0,
+}
+"""Refusal by sessions in their decoding window alone: the test's own peers share the process,
+so its CPU and loop lag are partly theirs."""
+
+
 async def app_client(aiohttp_client: AiohttpClient, settings: Settings) -> Client:
-    app: web.Application = create_app(settings)
+    """The app admitting by headroom (the suite's other tests admit by the cap alone)."""
+    app: web.Application = create_app(replace(settings, admission="headroom"))
     client: Client = await aiohttp_client(app)
     return client
 
@@ -121,7 +131,7 @@ async def test_sessions_still_decoding_take_the_slots_until_their_verdict(
     aiohttp_client: AiohttpClient, settings: Settings, seeded: Seeded
 ) -> None:
     first, second, third = peer(), peer(), peer()
-    client = await app_client(aiohttp_client, replace(settings, admission_max_decoding=1))
+    client = await app_client(aiohttp_client, replace(settings, **ONLY_DECODING))
     other = await create_check(client.app[engine_key], seeded.org_id, new_check())
     try:
         await first.connect(client, seeded.check.token)
@@ -142,9 +152,7 @@ async def test_a_worker_without_headroom_refuses_through_the_http_process(
     aiohttp_client: AiohttpClient, settings: Settings, seeded: Seeded
 ) -> None:
     first, second = peer(), peer()
-    client = await app_client(
-        aiohttp_client, replace(settings, media_workers=1, admission_max_decoding=1)
-    )
+    client = await app_client(aiohttp_client, replace(settings, media_workers=1, **ONLY_DECODING))
     other = await create_check(client.app[engine_key], seeded.org_id, new_check())
     try:
         await first.connect(client, seeded.check.token)
