@@ -125,7 +125,11 @@ def parser() -> argparse.ArgumentParser:
         "media", help="N concurrent checks against a server started as `greenroom serve`"
     )
     media.add_argument(
-        "--sessions", type=int, nargs="+", default=[8], metavar="N", help="one run per N"
+        "--sessions",
+        type=int,
+        nargs="+",
+        metavar="N",
+        help="one run per N (default 8, or none with --soak)",
     )
     media.add_argument("--seconds", type=float, default=20.0, help="measured seconds per run")
     media.add_argument("--mode", choices=["full", "analysis"], default="full")
@@ -142,7 +146,14 @@ def parser() -> argparse.ArgumentParser:
         help="seconds after the last candidate connects before measuring; 0 measures every "
         "session's analysis phase too (default 3.5: the steady state after the verdicts)",
     )
-    media.add_argument("--soak", type=int, default=0, metavar="CYCLES", help="connect/disconnect")
+    media.add_argument(
+        "--soak",
+        type=int,
+        default=0,
+        metavar="SESSIONS",
+        help="short sessions, two at a time, with the server's and each worker's memory "
+        "sampled every 100",
+    )
     media.add_argument(
         "--output", type=Path, metavar="JSON", help="also write the figures to this JSON file"
     )
@@ -292,7 +303,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return media.main(
             media.Options(
-                sessions=args.sessions,
+                sessions=args.sessions or ([] if args.soak else [8]),
                 seconds=args.seconds,
                 mode=args.mode,
                 designs=["naive", "current"] if args.design == "both" else [args.design],
