@@ -34,6 +34,7 @@ from typing import Literal
 from server.config import Settings
 from server.media.rtc.sdp import Offer
 from server.media.session.session import AbandonSink
+from server.media.workers import memory
 from server.media.workers.worker import (
     ANSWER_SECONDS,
     OFFER_SECONDS,
@@ -71,7 +72,12 @@ class WorkerPool:
     def __init__(self, settings: Settings, count: int, *, on_abandoned: AbandonSink) -> None:
         self._folder = tempfile.TemporaryDirectory(prefix="greenroom-media-")
         # Workers serve media only; everything else about them is this process's settings.
-        self._env = {**os.environ, **settings.as_env(), "GREENROOM_MEDIA_WORKERS": "0"}
+        self._env = {
+            "MALLOC_ARENA_MAX": memory.ARENA_MAX,
+            **os.environ,
+            **settings.as_env(),
+            "GREENROOM_MEDIA_WORKERS": "0",
+        }
         self._generations = [0] * count
         self.workers = [self._new_worker(i) for i in range(count)]
         """The worker of each slot that takes its offers."""

@@ -24,6 +24,7 @@ from server.errors import GreenroomError
 from server.logs import configure_logging
 from server.media.rtc.sdp import Offer
 from server.media.session.peers import Peers, running_peers
+from server.media.workers.memory import release_free_memory
 from server.media.workers.worker import WorkerOffer
 from server.models.base import decode
 from server.store.db import create_engine
@@ -32,6 +33,8 @@ log = logging.getLogger(__name__)
 
 ORPHAN_CHECK_SECONDS = 1.0
 """How often the worker looks whether its HTTP process is still there."""
+TRIM_SECONDS = 15.0
+"""How often a worker that has had sessions gives its freed memory back (`memory.py`)."""
 
 peers_key = web.AppKey("peers", Peers)
 settings_key = web.AppKey("settings", Settings)
@@ -118,13 +121,32 @@ async def orphan_watch(app: web.Application) -> AsyncIterator[None]:
         await task
 
 
+async def memory_trim(app: web.Application) -> AsyncIterator[None]:
+    """Freed memory goes back to the system every `TRIM_SECONDS` while sessions come and go."""
+
+    async def trim() -> None:
+        busy = False
+        while True:
+            await asyncio.sleep(TRIM_SECONDS)
+            live = len(app[peers_key])
+            if busy or live:
+                await asyncio.to_thread(release_free_memory)
+            busy = live > 0
+
+    task = asyncio.create_task(trim(), name="memory trim")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
 def main(socket_path: str) -> None:
     settings = Settings.load(os.environ)
     configure_logging(settings.log_level)
     app = web.Application(middlewares=[errors])
     app[settings_key] = settings
     app[socket_key] = socket_path
-    app.cleanup_ctx.extend([media, orphan_watch])
+    app.cleanup_ctx.extend([media, orphan_watch, memory_trim])
     app.router.add_routes(routes)
     web.run_app(app, path=socket_path, print=None, access_log=None)
 
