@@ -182,8 +182,9 @@ def main(options: Options) -> int:
             with tempfile.TemporaryDirectory() as workdir:
                 soaked = asyncio.run(run_soak(options.soak, options.workers, media, Path(workdir)))
             print("soak:", json.dumps(soaked.summary()))
-    print()
-    print(table(reports))
+    if reports:
+        print()
+        print(table(reports))
     if options.output is not None:
         results = {
             "workers": options.workers,
