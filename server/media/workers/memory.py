@@ -11,22 +11,16 @@ flat."""
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
-import logging
 from collections.abc import Callable
-
-log = logging.getLogger(__name__)
 
 ARENA_MAX = "2"
 """glibc's MALLOC_ARENA_MAX for media workers, unless the environment sets its own."""
 
 
 def _malloc_trim() -> Callable[[int], int] | None:
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return None
     try:
-        trim: Callable[[int], int] = ctypes.CDLL(name).malloc_trim
+        # The running program's own symbols, the C library's among them.
+        trim: Callable[[int], int] = ctypes.CDLL(None).malloc_trim
     except (OSError, AttributeError):
         # Not glibc (musl, macOS): nothing to trim this way.
         return None

@@ -127,6 +127,7 @@ class WorkerPool:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        # A drain cancelled above leaves its worker in `draining`, to be stopped here.
         everyone = [*self.workers, *self.draining]
         await asyncio.gather(*(w.stop() for w in everyone))
         # A worker that had to be killed did not close its sessions.
@@ -260,14 +261,12 @@ class WorkerPool:
                 time.monotonic() >= deadline
             )
 
-        try:
-            if await self._watch(worker, until=drained) == "done":
-                await worker.stop()
-                log.info("media worker %d: the replaced process has stopped", worker.index)
-            await self._settle(worker, self._lost_checks(worker))
-        finally:
-            self.draining.pop(worker, None)
-            self._offered.pop(worker, None)
+        if await self._watch(worker, until=drained) == "done":
+            await worker.stop()
+            log.info("media worker %d: the replaced process has stopped", worker.index)
+        await self._settle(worker, self._lost_checks(worker))
+        del self.draining[worker]
+        self._offered.pop(worker, None)
 
     def _lost_checks(self, worker: Worker) -> list[str]:
         """The checks a lost worker may have had sessions for, forgotten from now on."""
