@@ -27,6 +27,8 @@ FIRST_METRICS_SECONDS = 10.0
 """A candidate that has no live reading within this long counts as a failure."""
 QUIET_SECONDS = 15.0
 """How long a sample waits for the server to report no live session."""
+SETTLE_SECONDS = 2.0
+"""And then, for what a worker does once its sessions have ended (it trims its heap)."""
 
 
 @dataclass(frozen=True)
@@ -90,8 +92,9 @@ async def quiet(server: Server) -> None:
     while time.monotonic() < deadline:
         with contextlib.suppress(OSError, ValueError):
             if await asyncio.to_thread(live_sessions, server) == 0:
-                return
+                break
         await asyncio.sleep(0.2)
+    await asyncio.sleep(SETTLE_SECONDS)
 
 
 def sample(server: Server, sessions: int, failures: int, started: float) -> Sample:

@@ -12,6 +12,7 @@ import logging
 import os
 import signal
 import sys
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -33,8 +34,10 @@ log = logging.getLogger(__name__)
 
 ORPHAN_CHECK_SECONDS = 1.0
 """How often the worker looks whether its HTTP process is still there."""
-TRIM_SECONDS = 15.0
-"""How often a worker that has had sessions gives its freed memory back (`memory.py`)."""
+TRIM_CHECK_SECONDS = 1.0
+"""How often the worker looks whether its last session has ended."""
+TRIM_BUSY_SECONDS = 60.0
+"""How often a worker that always has a session live gives its freed memory back."""
 
 peers_key = web.AppKey("peers", Peers)
 settings_key = web.AppKey("settings", Settings)
@@ -122,16 +125,19 @@ async def orphan_watch(app: web.Application) -> AsyncIterator[None]:
 
 
 async def memory_trim(app: web.Application) -> AsyncIterator[None]:
-    """Freed memory goes back to the system every `TRIM_SECONDS` while sessions come and go."""
+    """Freed memory goes back to the system (`memory.py`) as soon as the last session has
+    ended, when nobody can notice the trim's pause (tens of ms on a large heap), and every
+    `TRIM_BUSY_SECONDS` while sessions are live."""
 
     async def trim() -> None:
-        busy = False
+        last_live, last_trim = 0, time.monotonic()
         while True:
-            await asyncio.sleep(TRIM_SECONDS)
-            live = len(app[peers_key])
-            if busy or live:
+            await asyncio.sleep(TRIM_CHECK_SECONDS)
+            live, now = len(app[peers_key]), time.monotonic()
+            if (last_live and not live) or (live and now - last_trim >= TRIM_BUSY_SECONDS):
                 await asyncio.to_thread(release_free_memory)
-            busy = live > 0
+                last_trim = now
+            last_live = live
 
     task = asyncio.create_task(trim(), name="memory trim")
     yield
