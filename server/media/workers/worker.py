@@ -139,7 +139,9 @@ class Worker:
         if self._http is None:
             return False
         asked = time.monotonic()
-        with contextlib.suppress(aiohttp.ClientError, OSError, TimeoutError, ValueError):
+        with contextlib.suppress(
+            aiohttp.ClientError, OSError, TimeoutError, ValueError, KeyError, TypeError
+        ):
             async with (
                 asyncio.timeout(ANSWER_SECONDS),
                 self._http.get("http://worker/health") as response,
