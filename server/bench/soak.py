@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import aiohttp
 
 from server.bench.load import Media, arriving
-from server.bench.procfs import process_tree, rss_mb
+from server.bench.procfs import own_rss_mb, process_tree
 from server.bench.server import Server
 
 SAMPLE_EVERY = 100
@@ -100,8 +100,9 @@ async def quiet(server: Server) -> None:
 def sample(server: Server, sessions: int, failures: int, started: float) -> Sample:
     pid = server.process.pid
     workers = sorted(p for p in process_tree(pid) if p != pid)
-    workers_mb = [round(rss_mb(p), 1) for p in workers]
-    server_mb = round(rss_mb(pid) - sum(workers_mb), 1)
+    # Each process on its own: a replaced worker may stop between two reads.
+    workers_mb = [round(own_rss_mb(p), 1) for p in workers]
+    server_mb = round(own_rss_mb(pid), 1)
     return Sample(
         sessions=sessions,
         server_mb=server_mb,
