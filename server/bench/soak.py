@@ -99,9 +99,10 @@ async def quiet(server: Server) -> None:
 
 def sample(server: Server, sessions: int, failures: int, started: float) -> Sample:
     pid = server.process.pid
-    workers = sorted(p for p in process_tree(pid) if p != pid)
-    # Each process on its own: a replaced worker may stop between two reads.
-    workers_mb = [round(own_rss_mb(p), 1) for p in workers]
+    # Each process on its own: a replaced worker may stop between two reads (then it is left out).
+    read = [(p, round(own_rss_mb(p), 1)) for p in sorted(process_tree(pid)) if p != pid]
+    workers = [p for p, mb in read if mb]
+    workers_mb = [mb for _, mb in read if mb]
     server_mb = round(own_rss_mb(pid), 1)
     return Sample(
         sessions=sessions,
