@@ -125,7 +125,11 @@ def parser() -> argparse.ArgumentParser:
         "media", help="N concurrent checks against a server started as `greenroom serve`"
     )
     media.add_argument(
-        "--sessions", type=int, nargs="+", default=[8], metavar="N", help="one run per N"
+        "--sessions",
+        type=int,
+        nargs="+",
+        metavar="N",
+        help="one run per N (default 8, or none with --soak)",
     )
     media.add_argument(
         "--seconds",
@@ -171,7 +175,14 @@ def parser() -> argparse.ArgumentParser:
         help="on: the server admits by measured headroom; off: by the fixed cap alone "
         "(GREENROOM_ADMISSION=cap); both: one run each per N",
     )
-    media.add_argument("--soak", type=int, default=0, metavar="CYCLES", help="connect/disconnect")
+    media.add_argument(
+        "--soak",
+        type=int,
+        default=0,
+        metavar="SESSIONS",
+        help="short sessions, two at a time, with the server's and each worker's memory "
+        "sampled every 100",
+    )
     media.add_argument(
         "--output", type=Path, metavar="JSON", help="also write the figures to this JSON file"
     )
@@ -322,7 +333,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return media.main(
             media.Options(
-                sessions=args.sessions,
+                sessions=args.sessions or ([] if args.soak else [8]),
                 seconds=args.seconds,
                 mode=args.mode,
                 designs=["naive", "current"] if args.design == "both" else [args.design],

@@ -24,6 +24,8 @@ WEBHOOK_TRY_SECONDS = 15.0
 """How long one try of a webhook delivery may take, connecting included."""
 MIN_WEBHOOK_LEASE_SECONDS = 20.0
 """A try and the marks around it within one lease, with room to spare."""
+MIN_WORKER_RSS_MB = 256
+"""Below this a fresh media worker would be replaced as soon as it started."""
 MIN_TURN_SECRET_LENGTH = 16
 """A leaked username/password pair allows an offline guess of the secret; keep guessing hopeless."""
 
@@ -71,6 +73,11 @@ class Settings:
     (the naive design, several times the CPU; kept to be measured against)."""
     media_workers: int = 0
     """Media worker processes (about one per core); 0 keeps media in the HTTP process."""
+    worker_max_sessions: int = 1000
+    """Sessions a media worker starts before it is replaced by a fresh one (drained: it takes no
+    new sessions and stops once its live ones end); 0 never."""
+    worker_max_rss_mb: int = 1024
+    """A media worker's resident memory (MB) at which it is replaced likewise; 0 never."""
     session_seconds: float = 300.0
     """Hard limit on one media session's life; the peer connection is closed after it."""
     measure_seconds: float = 4.0
@@ -132,6 +139,13 @@ class Settings:
             raise ConfigError("loopback must be passthrough or reencode")
         if not 0 <= self.media_workers <= 64:
             raise ConfigError("media workers must be from 0 to 64")
+        if self.worker_max_sessions < 0:
+            raise ConfigError("worker max sessions must be 0 (never) or more")
+        if self.worker_max_rss_mb and self.worker_max_rss_mb < MIN_WORKER_RSS_MB:
+            raise ConfigError(
+                f"worker max RSS must be 0 (never) or at least {MIN_WORKER_RSS_MB} MB (an idle "
+                "worker takes about 160 MB, and one replaced as it starts would never serve)"
+            )
         if not math.isfinite(self.session_seconds) or not 0 < self.session_seconds <= 86400:
             raise ConfigError("session seconds must be above 0 and at most 86400")
         if not 1.0 <= self.measure_seconds <= 60.0:

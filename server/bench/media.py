@@ -7,7 +7,6 @@ come from /proc (`procfs.py`); everything else is what the candidates saw (`load
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import re
 import subprocess
@@ -21,7 +20,8 @@ from pathlib import Path
 
 import aiohttp
 
-from server.bench.load import Media, Plan, Seen, arriving, encode_media
+from server.bench import soak
+from server.bench.load import Media, Plan, Seen, encode_media
 from server.bench.mix import Mix, draw
 from server.bench.procfs import cpu_seconds, rss_mb
 from server.bench.report import Report, judge, summary, table
@@ -53,7 +53,7 @@ class Options:
     admissions: tuple[str, ...] = ("on",)
     """on: the server admits by headroom; off: by the fixed cap alone; one run per N each."""
     soak: int = 0
-    """Connect/disconnect cycles of one candidate, after the runs."""
+    """Short sessions, two at a time, after the runs (`soak.py`)."""
     output: Path | None = None
     """Where to write the figures as JSON, if anywhere."""
 
@@ -195,48 +195,21 @@ def refusal_reasons(log: str) -> str:
     return " ".join(f"{why.replace(' ', '_')}:{n}" for why, n in sorted(counts.items())) or "-"
 
 
-@dataclass(frozen=True)
-class Soak:
-    cycles: int
-    failures: int
-    rss_idle_mb: float
-    rss_after_mb: float
-    rss_growth_mb: float
+SOAK_CHECKS = 16
+"""Checks the soak's sessions take in turn: enough that both workers get their share."""
 
 
-async def soak(cycles: int, media: Media, workdir: Path) -> Soak:
-    """Connect and disconnect one candidate `cycles` times; memory must come back down."""
-    with running_server(workdir, bench_settings(1, 0, "passthrough")) as server:
+async def run_soak(sessions: int, workers: int, media: Media, workdir: Path) -> soak.Soak:
+    with running_server(workdir, bench_settings(soak.AT_ONCE, workers, "passthrough")) as server:
         async with aiohttp.ClientSession() as http:
-            token = (await create_checks(http, server, 1))[0]
-            pid = server.process.pid
-            # Warm up once, so that one-off imports and caches count as idle.
-            async with arriving(http, server.base_url, [token], media, True):
-                await asyncio.sleep(2.0)
-            await asyncio.sleep(1.0)
-            rss_idle = rss_mb(pid)
-            failures = 0
-            for _ in range(cycles):
-                async with arriving(http, server.base_url, [token], media, True) as people:
-                    person, error = people[0]
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(person.first_metrics.wait(), 10)
-                    failures += not person.metrics_at or bool(error)
-            await asyncio.sleep(2.0)
-            rss_after = rss_mb(pid)
-    return Soak(
-        cycles=cycles,
-        failures=failures,
-        rss_idle_mb=round(rss_idle, 1),
-        rss_after_mb=round(rss_after, 1),
-        rss_growth_mb=round(rss_after - rss_idle, 1),
-    )
+            tokens = await create_checks(http, server, SOAK_CHECKS)
+        return await soak.soak(server, tokens, media, sessions, workers)
 
 
 def main(options: Options) -> int:
     media = encode_media()
     reports: list[Report] = []
-    soaked: Soak | None = None
+    soaked: soak.Soak | None = None
     # Server and candidates share this machine: media stays on loopback, as in the tests.
     with host_addresses(("127.0.0.1",)):
         for count in options.sessions:
@@ -248,12 +221,13 @@ def main(options: Options) -> int:
                     print(table(reports[-1:]), flush=True)
         if options.soak:
             with tempfile.TemporaryDirectory() as workdir:
-                soaked = asyncio.run(soak(options.soak, media, Path(workdir)))
-            print("soak:", json.dumps(asdict(soaked)))
-    print()
-    print(table(reports))
-    lines = summary(reports)
-    print("\n".join(lines))
+                soaked = asyncio.run(run_soak(options.soak, options.workers, media, Path(workdir)))
+            print("soak:", json.dumps(soaked.summary()))
+    lines = summary(reports) if reports else []
+    if reports:
+        print()
+        print(table(reports))
+        print("\n".join(lines))
     if options.output is not None:
         results = {
             "workers": options.workers,
@@ -263,8 +237,9 @@ def main(options: Options) -> int:
             "speakers_seconds": list(options.mix.speakers_seconds),
             "runs": [{**asdict(report), "ok": report.ok} for report in reports],
             "summary": lines,
-            **({"soak": asdict(soaked)} if soaked else {}),
+            **({"soak": soaked.summary()} if soaked else {}),
         }
         options.output.write_text(json.dumps(results, indent=2))
         print(f"written to {options.output}")
-    return 0 if all(r.ok for r in reports if r.design == "current") else 1
+    soak_ok = soaked is None or soaked.failures == 0
+    return 0 if soak_ok and all(r.ok for r in reports if r.design == "current") else 1

@@ -37,11 +37,15 @@ def cpu_seconds(pid: int) -> float:
 
 
 def rss_mb(pid: int) -> float:
-    total = 0
-    for member in process_tree(pid):
-        with contextlib.suppress(OSError):
-            total += int(Path(f"/proc/{member}/statm").read_text().split()[1])
-    return total * PAGE_SIZE / 2**20
+    """The process and its descendants."""
+    return sum(own_rss_mb(member) for member in process_tree(pid))
+
+
+def own_rss_mb(pid: int) -> float:
+    """The process alone; 0 once it has gone."""
+    with contextlib.suppress(OSError):
+        return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE_SIZE / 2**20
+    return 0.0
 
 
 def machine_ticks() -> tuple[int, int]:

@@ -20,6 +20,7 @@ from server.bench.load import FPS, Seen
 from server.bench.mix import Mix, draw, parse_seconds
 from server.bench.report import MAX_LAG_P99_MS, judge
 from server.bench.server import GREENROOM
+from server.bench.soak import Sample, Soak
 from server.bench.timing import percentile, summarise
 from server.cli import HEAD_REVISION, parser
 from server.models.result import Result
@@ -156,6 +157,21 @@ def test_a_tiny_run_reports_consistent_figures(tmp_path: Path) -> None:
     assert report["received_fps_min"] > 0
     assert report["loopback_fps_min"] is not None
     assert "meeting all" in run.stdout, "the table is printed"
+
+
+def soak_sample(sessions: int, total_mb: float) -> Sample:
+    return Sample(sessions, 100.0, [total_mb - 100.0], total_mb, [1], 0, 0.0)
+
+
+def test_a_soak_tells_warm_up_from_growth_per_100_sessions() -> None:
+    soaked = Soak(sessions=500, workers=1)
+    for sessions, total in [(0, 300.0), (100, 340.0), (300, 341.0), (500, 344.0)]:
+        soaked.samples.append(soak_sample(sessions, total))
+    assert soaked.growth_first_mb == 40.0
+    assert soaked.growth_after_per_100_mb == 1.0
+    summary = soaked.summary()
+    assert (summary["growth_first_mb"], summary["growth_after_per_100_mb"]) == (40.0, 1.0)
+    assert Soak(sessions=100, workers=1).growth_after_per_100_mb == 0.0, "too few samples"
 
 
 def test_percentiles_are_nearest_rank() -> None:

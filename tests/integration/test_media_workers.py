@@ -29,9 +29,11 @@ from server.media.workers import pool as pool_module
 from server.media.workers import worker as worker_module
 from server.media.workers.pool import WorkerPool, running_pool
 from server.media.workers.worker import Worker, WorkerStartFailed
-from server.store.checks import check_by_id
+from server.models.check import Check
+from server.models.messages import SpeakersAnswer
+from server.store.checks import check_by_id, create_check
 from server.store.db import create_engine
-from tests.conftest import AiohttpClient, Seeded
+from tests.conftest import AiohttpClient, Seeded, new_check
 from tests.support.peer import PictureTrack, SoundTrack
 from tests.support.synthetic import live_scene, speech_like
 
@@ -338,6 +340,61 @@ async def test_a_stopped_worker_makes_healthz_503_within_3_s_and_is_killed_if_it
         await candidate.close()
     await seconds_until(healthy, within=30)
     assert pid_of(worker) != stopped
+
+
+async def latest_result(client: Client, seeded: Seeded, check: Check) -> Any:
+    response = await client.get(
+        f"/api/v1/checks/{check.id}", headers={"Authorization": f"Bearer {seeded.api_key}"}
+    )
+    return (await response.json())["latest_result"]
+
+
+async def test_a_worker_replaced_after_its_sessions_mid_traffic_loses_no_session_or_result(
+    aiohttp_client: AiohttpClient, settings: Settings, seeded: Seeded
+) -> None:
+    client = await workers_app(
+        aiohttp_client, dataclasses.replace(settings, worker_max_sessions=2), 1
+    )
+    engine = create_engine(settings.database_url)
+    try:
+        checks = [seeded.check] + [
+            await create_check(engine, seeded.org_id, new_check()) for _ in range(2)
+        ]
+    finally:
+        await engine.dispose()
+    pool = client.app[media_key]
+    assert isinstance(pool, WorkerPool)
+    worn = pool.workers[0]
+    worn_pid = pid_of(worn)
+    # The first stays in the speakers step until told: live on the worn worker through the swap.
+    first, second, third = peer(speakers="ignore"), peer(), peer()
+    try:
+        await first.connect(client, checks[0].token)
+        await second.connect(client, checks[1].token)
+
+        async def replaced() -> bool:
+            return pool.workers[0] is not worn and pool.workers[0].ready
+
+        await seconds_until(replaced, within=30)
+        assert alive(worn_pid), "the worn worker drains: its sessions go on"
+        assert await healthz(client) == 200
+        await third.connect(client, checks[2].token)
+        assert pool.worker_for(checks[2].id) is not worn, "new sessions go to the fresh worker"
+        await first.next_message("step", within=10)
+        first.send(SpeakersAnswer(heard=True))
+        verdicts = [await p.next_message("verdict", within=20) for p in (first, second, third)]
+        assert alive(worn_pid)
+    finally:
+        for candidate in (first, second, third):
+            await candidate.close()
+
+    async def stopped() -> bool:
+        return not alive(worn_pid)
+
+    await seconds_until(stopped, within=10)
+    for check, verdict in zip(checks, verdicts, strict=True):
+        assert await latest_result(client, seeded, check) == verdict["result"]
+    assert not pool.draining
 
 
 async def forget(check_id: str) -> None:

@@ -72,6 +72,8 @@ def test_an_override_of_none_leaves_the_environment_in_force() -> None:
         ({"GREENROOM_MAX_SESSIONS": "1e3"}, "GREENROOM_MAX_SESSIONS"),
         ({"GREENROOM_MAX_SESSIONS": "0"}, "max sessions"),
         ({"GREENROOM_SESSION_SECONDS": "five"}, "GREENROOM_SESSION_SECONDS"),
+        ({"GREENROOM_WORKER_MAX_SESSIONS": "-1"}, "worker max sessions"),
+        ({"GREENROOM_WORKER_MAX_RSS_MB": "100"}, "at least 256 MB"),
         ({"GREENROOM_MEASURE_SECONDS": "0.99"}, "measure seconds"),
         ({"GREENROOM_MEASURE_SECONDS": "nan"}, "measure seconds"),
         ({"GREENROOM_MEASURE_SECONDS": "10", "GREENROOM_SESSION_SECONDS": "78"}, "measure"),

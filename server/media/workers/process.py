@@ -12,6 +12,7 @@ import logging
 import os
 import signal
 import sys
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from server.errors import GreenroomError
 from server.logs import configure_logging
 from server.media.rtc.sdp import Offer
 from server.media.session.peers import Peers, running_peers
+from server.media.workers.memory import release_free_memory
 from server.media.workers.worker import WorkerOffer
 from server.models.base import decode
 from server.store.db import create_engine
@@ -32,6 +34,10 @@ log = logging.getLogger(__name__)
 
 ORPHAN_CHECK_SECONDS = 1.0
 """How often the worker looks whether its HTTP process is still there."""
+TRIM_CHECK_SECONDS = 1.0
+"""How often the worker looks whether its last session has ended."""
+TRIM_BUSY_SECONDS = 60.0
+"""How often a worker that always has a session live gives its freed memory back."""
 
 peers_key = web.AppKey("peers", Peers)
 settings_key = web.AppKey("settings", Settings)
@@ -118,13 +124,35 @@ async def orphan_watch(app: web.Application) -> AsyncIterator[None]:
         await task
 
 
+async def memory_trim(app: web.Application) -> AsyncIterator[None]:
+    """Freed memory goes back to the system (`memory.py`) as soon as the last session has
+    ended, when nobody can notice the trim's pause (tens of ms on a large heap), and every
+    `TRIM_BUSY_SECONDS` while sessions are live."""
+
+    async def trim() -> None:
+        last_live, last_trim = 0, time.monotonic()
+        while True:
+            await asyncio.sleep(TRIM_CHECK_SECONDS)
+            live, now = len(app[peers_key]), time.monotonic()
+            if (last_live and not live) or (live and now - last_trim >= TRIM_BUSY_SECONDS):
+                await asyncio.to_thread(release_free_memory)
+                last_trim = now
+            last_live = live
+
+    task = asyncio.create_task(trim(), name="memory trim")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
 def main(socket_path: str) -> None:
     settings = Settings.load(os.environ)
     configure_logging(settings.log_level)
     app = web.Application(middlewares=[errors])
     app[settings_key] = settings
     app[socket_key] = socket_path
-    app.cleanup_ctx.extend([media, orphan_watch])
+    app.cleanup_ctx.extend([media, orphan_watch, memory_trim])
     app.router.add_routes(routes)
     web.run_app(app, path=socket_path, print=None, access_log=None)
 

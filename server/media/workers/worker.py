@@ -12,8 +12,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import sys
+import time
 from pathlib import Path
 from typing import Any, Literal
 
@@ -37,6 +39,7 @@ CALL_SECONDS = 5.0
 """How long a worker has to answer anything else."""
 STOP_SECONDS = 15.0
 """How long a worker asked to stop has to close its sessions before it is killed."""
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 RETRY_AFTER_SECONDS = 2
 """What a candidate is told to wait when their check's worker cannot take them: about what a
 restart takes."""
@@ -86,6 +89,16 @@ class Worker:
         self.process: asyncio.subprocess.Process | None = None
         self.ready = False
         """Offers and questions go to the worker: it has started and answers its heartbeat."""
+        self.started_sessions = 0
+        """Offers this process has answered (the pool counts them)."""
+        self.live_sessions: int | None = None
+        """What its last answered heartbeat said."""
+        self.asked_at = 0.0
+        """When that heartbeat was sent (monotonic)."""
+        self.calls = 0
+        """Calls sent and not answered yet."""
+        self.call_ended_at = 0.0
+        """When the last call ended (monotonic)."""
         self._http: aiohttp.ClientSession | None = None
 
     @property
@@ -97,6 +110,8 @@ class Worker:
         not answer within `START_SECONDS` is killed, and `WorkerStartFailed` raised. The worker
         is not `ready` yet: the pool says when it takes offers."""
         await self.kill()
+        self.started_sessions = 0
+        self.live_sessions = None
         self.socket_path.unlink(missing_ok=True)
         self.process = await asyncio.create_subprocess_exec(
             *worker_command(self.socket_path), env=self.env
@@ -119,16 +134,35 @@ class Worker:
         log.info("media worker %d started (pid %d)", self.index, self.process.pid)
 
     async def answers(self) -> bool:
-        """Whether the worker answers its health question within `ANSWER_SECONDS`."""
+        """Whether the worker answers its health question within `ANSWER_SECONDS` (and how
+        many sessions it has live, in `live_sessions`)."""
         if self._http is None:
             return False
-        with contextlib.suppress(aiohttp.ClientError, OSError, TimeoutError):
+        asked = time.monotonic()
+        with contextlib.suppress(
+            aiohttp.ClientError, OSError, TimeoutError, ValueError, KeyError, TypeError
+        ):
             async with (
                 asyncio.timeout(ANSWER_SECONDS),
                 self._http.get("http://worker/health") as response,
             ):
-                return response.status == 200
+                if response.status != 200:
+                    return False
+                self.live_sessions = int((await response.json())["sessions"])
+                self.asked_at = asked
+                return True
         return False
+
+    def rss_mb(self) -> float | None:
+        """The process's resident memory, where /proc tells it."""
+        if not self.running:
+            return None
+        assert self.process is not None
+        try:
+            pages = int(Path(f"/proc/{self.process.pid}/statm").read_text().split()[1])
+        except (OSError, IndexError, ValueError):
+            return None
+        return pages * PAGE_SIZE / 2**20
 
     async def stop(self) -> None:
         """Ask the worker to stop (it closes its sessions, which settle their checks); kill it
@@ -162,6 +196,7 @@ class Worker:
         that is not ready, fails or does not answer within `seconds` as `WorkerUnavailable`."""
         if not self.ready or self._http is None:
             raise WorkerUnavailable("the media worker is starting again")
+        self.calls += 1
         try:
             async with (
                 asyncio.timeout(seconds),
@@ -183,6 +218,9 @@ class Worker:
                 type(exc).__name__,
             )
             raise WorkerUnavailable("the media worker does not answer") from exc
+        finally:
+            self.calls -= 1
+            self.call_ended_at = time.monotonic()
         if response.status >= 400:
             error = payload.get("error", {}) if isinstance(payload, dict) else {}
             raise WorkerError(
