@@ -7,6 +7,7 @@ import statistics
 from dataclasses import asdict, dataclass
 
 from server.bench.load import FPS, Seen
+from server.media.session.steps import METRICS_INTERVAL, SETTLED_METRICS_INTERVAL
 
 # Conditions every session must meet (docs/benchmarks.md).
 MIN_METRICS_RATE = 1.9
@@ -78,6 +79,15 @@ def p99(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
 
 
+def lateness(gap: float) -> float:
+    """Seconds a metrics message came late after the one before. The server sends them every
+    METRICS_INTERVAL while measuring and every SETTLED_METRICS_INTERVAL after the verdict, and a
+    candidate who spends a while at the speakers step sees both: a gap is judged against the
+    longer rhythm once it is nearer to it (so a measuring gap up to 75 ms late reads as on time)."""
+    settled = gap >= (METRICS_INTERVAL + SETTLED_METRICS_INTERVAL) / 2
+    return max(0.0, gap - (SETTLED_METRICS_INTERVAL if settled else METRICS_INTERVAL))
+
+
 def judge(people: list[Seen], seconds: float, loopback: bool) -> Figures:
     """`seconds`: the window, for candidates watched for all of it. The refused are left out."""
     rates, lags, received, looped, meeting = [], [], [], [], 0
@@ -89,9 +99,7 @@ def judge(people: list[Seen], seconds: float, loopback: bool) -> Figures:
         watched += own if arrivals else 0.0
         rate = len(arrivals) / own
         gaps = [later - earlier for earlier, later in itertools.pairwise(arrivals)]
-        # Lateness against the session's own rhythm (4 Hz while measuring, slower after).
-        nominal = statistics.median(gaps) if gaps else 0.0
-        lag = [max(0.0, 1000 * (gap - nominal)) for gap in gaps]
+        lag = [1000 * lateness(gap) for gap in gaps]
         fps = statistics.median(person.received_fps) if person.received_fps else 0.0
         loop_fps = person.loopback_frames / own
         rates.append(rate)

@@ -45,6 +45,16 @@ def test_a_candidate_that_saw_everything_meets_all() -> None:
     assert figures.loopback_fps_min == 15.0
 
 
+def test_both_rhythms_of_the_metrics_are_on_time() -> None:
+    # Four a second while measuring, 2.5 a second after the verdict: neither is late.
+    measuring = steady(5, rate=4.0)
+    arrivals = [*measuring, *steady(5, start=measuring[-1] + 0.4)]
+    seen = Seen(error="", metrics_at=arrivals, received_fps=[15.0], loopback_frames=150)
+    figures = judge([seen], 10, loopback=True)
+    assert figures.metrics_lag_p99_ms == 0.0
+    assert figures.sessions_meeting_all == 1
+
+
 @pytest.mark.parametrize(
     "seen",
     [
