@@ -29,6 +29,9 @@ from playwright.async_api import (
 )
 
 from server.bench.server import GREENROOM, Server, running_server
+
+# Re-exported: every browser test creates its checks as a vendor would.
+from tests.support.checks import create_check as create_check
 from tests.support.coturn import Coturn, running_coturn
 from tests.support.firefox import Firefox, FirefoxError, firefox_path, launched_firefox
 from tests.support.media_files import write_wav, write_y4m
@@ -66,19 +69,6 @@ def fake_media(video: Path, audio: Path) -> list[str]:
         f"--use-file-for-fake-video-capture={video}",
         f"--use-file-for-fake-audio-capture={audio}",
     ]
-
-
-def create_check(server: Server) -> dict[str, Any]:
-    """A check starting in an hour, created over the API as a vendor would."""
-    body = {
-        "candidate": {"name": "E2E Candidate", "email": "e2e@example.com"},
-        "starts_at": (datetime.now(UTC) + timedelta(hours=1)).isoformat(),
-        "duration_minutes": 30,
-        "title": "Interview",
-        "locale": "en",
-    }
-    created: dict[str, Any] = server.api("POST", "/api/v1/checks", body)
-    return created
 
 
 def organisation(server: Server, name: str, *origins: str) -> Server:

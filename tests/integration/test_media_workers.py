@@ -10,7 +10,6 @@ import signal
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +33,7 @@ from server.models.messages import SpeakersAnswer
 from server.store.checks import check_by_id, create_check
 from server.store.db import create_engine
 from tests.conftest import AiohttpClient, Seeded, new_check
+from tests.support import checks as vendor
 from tests.support.peer import PictureTrack, SoundTrack
 from tests.support.synthetic import live_scene, speech_like
 
@@ -447,25 +447,13 @@ def socket_folder(worker: int) -> Path:
 
 async def test_the_workers_of_a_killed_server_stop_and_settle_their_checks(tmp_path: Path) -> None:
     with running_server(tmp_path, {"GREENROOM_MEDIA_WORKERS": "1"}) as server:
-        check = await asyncio.to_thread(
-            server.api,
-            "POST",
-            "/api/v1/checks",
-            {
-                "candidate": {"name": "Test Candidate", "email": "candidate@example.com"},
-                "starts_at": (datetime.now(UTC) + timedelta(hours=1)).isoformat(),
-                "duration_minutes": 30,
-                "title": "Interview",
-            },
-        )
+        check = await asyncio.to_thread(vendor.create_check, server)
         [worker] = children(server.process.pid)
         folder = socket_folder(worker)
         candidate = peer(speakers="ignore")
         try:
             async with aiohttp.ClientSession() as http:
-                await candidate.connect(
-                    http, check["candidate_url"].rsplit("/", 1)[1], server.base_url
-                )
+                await candidate.connect(http, vendor.token_of(check), server.base_url)
             await candidate.next_message("metrics", within=10)
             server.process.kill()
             await asyncio.to_thread(server.process.wait)

@@ -8,13 +8,13 @@ from __future__ import annotations
 import asyncio
 import re
 import sys
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
 
 from server.bench.candidate import FakeCandidate
 from server.bench.server import Server, running_server
+from tests.support.checks import create_check, token_of
 from tests.support.peer import PictureTrack, SoundTrack
 from tests.support.synthetic import live_scene, speech_like
 
@@ -67,19 +67,7 @@ def peer() -> FakeCandidate:
 
 
 async def new_token(server: Server) -> str:
-    check = await asyncio.to_thread(
-        server.api,
-        "POST",
-        "/api/v1/checks",
-        {
-            "candidate": {"name": "Test Candidate", "email": "candidate@example.com"},
-            "starts_at": (datetime.now(UTC) + timedelta(hours=1)).isoformat(),
-            "duration_minutes": 30,
-            "title": "Interview",
-        },
-    )
-    token: str = check["candidate_url"].rsplit("/", 1)[1]
-    return token
+    return token_of(await asyncio.to_thread(create_check, server))
 
 
 async def test_a_flood_from_a_stranger_leaves_memory_flat_and_the_check_working(
