@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 
 def tc(*args: str) -> None:
@@ -20,11 +20,19 @@ def tc(*args: str) -> None:
 
 
 @contextlib.contextmanager
-def throttled(address: str, kbit: int, *, queue_ms: int = 300) -> Iterator[None]:
+def throttled(address: str, kbit: int, *, queue_ms: int = 300) -> Iterator[Callable[[], None]]:
     """Limits loopback traffic to `address` to `kbit` kbit/s, with `queue_ms` of queue before
-    packets are dropped, until the block ends."""
+    packets are dropped, until the block ends or the function it gives is called."""
     if os.environ.get("GREENROOM_ISOLATED") != "1":
         raise RuntimeError("throttling changes loopback: only inside tests/isolated.sh")
+    lifted = False
+
+    def lift() -> None:
+        nonlocal lifted
+        if not lifted:
+            lifted = True
+            tc("qdisc", "del", "dev", "lo", "root")
+
     tc("qdisc", "add", "dev", "lo", "root", "handle", "1:", "htb", "default", "10")
     try:
         tc("class", "add", "dev", "lo", "parent", "1:", "classid", "1:10", "htb", "rate", "10gbit")
@@ -37,6 +45,6 @@ def throttled(address: str, kbit: int, *, queue_ms: int = 300) -> Iterator[None]
             "filter", "add", "dev", "lo", "parent", "1:", "protocol", "ip", "u32",
             "match", "ip", "dst", f"{address}/32", "flowid", "1:20",
         )  # fmt: skip
-        yield
+        yield lift
     finally:
-        tc("qdisc", "del", "dev", "lo", "root")
+        lift()
